@@ -1,0 +1,86 @@
+"""The view detectors work on: one request, its normalised text, and helpers to report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from redline.checks.finding import COMMERCIAL_KINDS, CheckRequest, Finding, Severity
+from redline.policy import Policy
+from redline.text.normalize import NormalizedText
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A vocabulary word found in the normalised text: [start, end) and the detector's tag."""
+
+    start: int
+    end: int
+    word: str
+    tag: object
+
+
+@dataclass
+class Document:
+    """One field (the body or the title) of a request, normalised, as detectors see it.
+
+    Detectors run in a fixed order and may read what earlier ones left in `scores` and
+    `findings` (the price check reads diversion findings; absolute words read the marketing
+    score)."""
+
+    request: CheckRequest
+    policy: Policy
+    normalized: NormalizedText
+    field_name: str = "text"
+    scores: dict[str, float] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """The normalised text (what patterns match against)."""
+        return self.normalized.text
+
+    @property
+    def original(self) -> str:
+        return self.normalized.original
+
+    @property
+    def is_commercial(self) -> bool:
+        """Commercial content: product text, ad creatives, disclosed ads, or marketing-heavy."""
+        if self.request.kind in COMMERCIAL_KINDS or self.request.disclosed or self.request.product_attached:
+            return True
+        threshold = self.policy.checks.commercial.soft_ad_threshold
+        return self.scores.get("marketing", 0.0) >= threshold
+
+    def finding(
+        self,
+        rule: str,
+        severity: Severity,
+        start: int,
+        end: int,
+        evidence: str,
+        advice: str,
+        points: int = 0,
+        sanction: str = "",
+    ) -> Finding:
+        """Build a finding from a span of the NORMALISED text (mapped back to the original)."""
+        o_start, o_end = self.normalized.to_original(start, end)
+        return Finding(
+            rule=rule,
+            severity=severity,
+            start=o_start,
+            end=o_end,
+            excerpt=self.original[o_start:o_end],
+            evidence=evidence,
+            advice=advice,
+            points=points,
+            sanction=sanction,
+            field=self.field_name,
+        )
+
+    def whole_text_finding(self, rule: str, severity: Severity, evidence: str, advice: str, points: int = 0, sanction: str = "") -> Finding:
+        """A finding about the text as a whole (e.g. 'no source cited'): spans the whole text."""
+        end = len(self.original)
+        return Finding(rule, severity, 0, end, self.original[:80], evidence, advice, points, sanction, self.field_name)
+
+    def excerpt_around(self, start: int, end: int, margin: int = 10) -> str:
+        return self.text[max(0, start - margin) : end + margin]

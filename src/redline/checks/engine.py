@@ -1,0 +1,108 @@
+"""Run every detector over a text: normalise once, scan once, dispatch hits, collect findings.
+
+The vocabularies of all detectors are compiled into one Aho-Corasick automaton per policy, so
+the word-list work for a text is a single pass in native code regardless of how many detectors
+or words there are (Python `re` alternations collapse at thousands of words).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+import ahocorasick_rs
+
+from redline.checks.detector import Detector
+from redline.checks.document import Document, Hit
+from redline.checks.finding import CheckRequest, CheckResult, Finding, verdict_of
+from redline.checks.registry import detector_factories
+from redline.policy import Policy, default_policy
+from redline.text.normalize import normalizer_for
+
+
+class Checker:
+    """All detectors of one policy, compiled. Build once (`checker_for(policy)`), reuse."""
+
+    def __init__(self, policy: Policy):
+        self.policy = policy
+        self.normalizer = normalizer_for(policy)
+        self.detectors: list[Detector] = [factory(policy) for factory in detector_factories()]
+        words: list[str] = []
+        owners: list[list[tuple[int, object]]] = []  # per distinct word: (detector index, tag)
+        word_index: dict[str, int] = {}
+        for detector_index, detector in enumerate(self.detectors):
+            for word, tag in detector.vocabulary():
+                if not word:
+                    continue
+                if word not in word_index:
+                    word_index[word] = len(words)
+                    words.append(word)
+                    owners.append([])
+                owners[word_index[word]].append((detector_index, tag))
+        self._words = words
+        self._owners = owners
+        self._automaton = ahocorasick_rs.AhoCorasick(words) if words else None
+
+    def scan(self, text: str) -> list[list[Hit]]:
+        """Hits per detector (index-aligned with `self.detectors`), in text order."""
+        per_detector: list[list[Hit]] = [[] for _ in self.detectors]
+        if self._automaton is None or not text:
+            return per_detector
+        words, owners = self._words, self._owners
+        for word_id, start, end in self._automaton.find_matches_as_indexes(text, overlapping=True):
+            word = words[word_id]
+            for detector_index, tag in owners[word_id]:
+                per_detector[detector_index].append(Hit(start, end, word, tag))
+        return per_detector
+
+    def check_field(self, request: CheckRequest, text: str, field_name: str, scores: dict[str, float]) -> list[Finding]:
+        doc = Document(request, self.policy, self.normalizer.normalize(text), field_name, scores)
+        hits = self.scan(doc.text)
+        for detector, detector_hits in zip(self.detectors, hits):
+            doc.findings.extend(detector.detect(doc, detector_hits))
+        return doc.findings
+
+    def check(self, request: CheckRequest) -> CheckResult:
+        notes: list[str] = []
+        text = request.text
+        limit = self.policy.checks.max_chars
+        if len(text) > limit:
+            notes.append(f"文本共 {len(text)} 字，超过上限 {limit} 字，只检查了前 {limit} 字。")
+            text = text[:limit]
+        scores: dict[str, float] = {}
+        findings: list[Finding] = []
+        if request.title:
+            # The title is checked on its own (its offsets are into the title), then the body.
+            findings.extend(self.check_field(request, request.title[:limit], "title", {}))
+        findings.extend(self.check_field(request, text, "text", scores))
+        findings.sort(key=lambda f: (f.field != "title", f.start, f.end, f.rule))
+        return CheckResult(verdict_of(findings), tuple(findings), scores, self.policy.version, tuple(notes))
+
+
+_CHECKERS: dict[str, Checker] = {}
+
+
+def checker_for(policy: Policy | None = None) -> Checker:
+    """The compiled checker for a policy, cached by the policy's fingerprint."""
+    policy = policy or default_policy()
+    checker = _CHECKERS.get(policy.version)
+    if checker is None:
+        if len(_CHECKERS) >= 8:
+            _CHECKERS.clear()
+        checker = _CHECKERS[policy.version] = Checker(policy)
+    return checker
+
+
+def check(request: CheckRequest, policy: Policy | None = None) -> CheckResult:
+    return checker_for(policy).check(request)
+
+
+def check_text(text: str, policy: Policy | None = None, **request_fields) -> CheckResult:
+    """Convenience: `check_text("加我vx abc123", kind="comment")`."""
+    return check(CheckRequest(text=text, **request_fields), policy)
+
+
+def group_hits(hits: Sequence[Hit]) -> dict[object, list[Hit]]:
+    grouped: dict[object, list[Hit]] = defaultdict(list)
+    for hit in hits:
+        grouped[hit.tag].append(hit)
+    return grouped

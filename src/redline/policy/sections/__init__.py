@@ -1,0 +1,1 @@
+"""Policy sections owned by the later parts of the system, one module each."""

@@ -1,0 +1,1 @@
+"""Adapters for persistent state: the relational store (SQLAlchemy) and the event lake."""
