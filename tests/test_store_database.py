@@ -27,3 +27,17 @@ def test_session_rolls_back_on_error(database):
 def test_plain_postgres_urls_use_psycopg3():
     assert normalise_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_entity_tables_round_trip(database):
+    from datetime import datetime, timezone
+
+    from redline.store.entities import Account, Note
+
+    with database.session() as session:
+        session.add(Account(id="a1", nickname="小红", categories=["美妆"], credentials=[], fan_interests={"美妆": 0.8}))
+        session.add(Note(id="n1", account_id="a1", title="t", body="b", published_at=datetime(2026, 11, 1, tzinfo=timezone.utc)))
+    with database.session() as session:
+        note = session.get(Note, "n1")
+        assert note.account_id == "a1" and note.status == "active"
+        assert session.get(Account, "a1").fan_interests == {"美妆": 0.8}
