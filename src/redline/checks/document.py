@@ -78,9 +78,11 @@ class Document:
         )
 
     def whole_text_finding(self, rule: str, severity: Severity, evidence: str, advice: str, points: int = 0, sanction: str = "") -> Finding:
-        """A finding about the text as a whole (e.g. 'no source cited'): spans the whole text."""
-        end = len(self.original)
-        return Finding(rule, severity, 0, end, self.original[:80], evidence, advice, points, sanction, self.field_name)
+        """A finding about the text as a whole (e.g. 'no source cited'), anchored on its opening
+        (first line, at most 80 characters) so it still points at a real place."""
+        first_line = self.original.split("\n", 1)[0]
+        end = min(len(first_line), 80) or min(len(self.original), 80)
+        return Finding(rule, severity, 0, end, self.original[:end], evidence, advice, points, sanction, self.field_name)
 
     def excerpt_around(self, start: int, end: int, margin: int = 10) -> str:
         return self.text[max(0, start - margin) : end + margin]
