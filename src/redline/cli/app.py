@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from typer.exceptions import TyperException
 
 from redline.cli.context import CliContext
 from redline.errors import RedlineError
@@ -55,9 +56,9 @@ _register_command_modules()
 
 
 def main() -> None:
-    """Entry point: run the app; expected failures print a Chinese message and exit 2."""
+    """Entry point: expected failures print a Chinese message and exit 2 (usage errors too)."""
     try:
-        app(standalone_mode=False)
+        status = app(standalone_mode=False)
     except RedlineError as exc:
         typer.echo(f"错误：{exc}", err=True)
         sys.exit(2)
@@ -66,10 +67,11 @@ def main() -> None:
     except typer.Abort:
         typer.echo("已中止。", err=True)
         sys.exit(130)
-    except Exception as exc:  # click usage errors arrive as ClickException subclasses
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
-        raise
+    except TyperException as exc:  # usage errors (exit code 2): bad option values, missing arguments
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        else:
+            typer.echo(f"错误：{exc}", err=True)
+        sys.exit(getattr(exc, "exit_code", 2))
+    sys.exit(status if isinstance(status, int) else 0)

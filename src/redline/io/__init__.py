@@ -1,0 +1,1 @@
+"""Reading user files: text decoding with clear errors, JSON Lines with line numbers."""
