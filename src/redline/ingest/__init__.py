@@ -1,0 +1,1 @@
+"""Adapters that read data exported elsewhere (MediaCrawler…) into typed records."""
