@@ -59,7 +59,13 @@ def _format_validation_error(exc: ValidationError, source: str) -> str:
     lines = [f"策略 {source} 校验失败："]
     for error in exc.errors():
         key = ".".join(str(part) for part in error["loc"])
-        lines.append(f"  键 `{key}`：{error['msg']}（值：{error.get('input')!r}）")
+        if error["type"] == "missing":
+            lines.append(f"  键 `{key}`：缺少此键")
+            continue
+        value = repr(error.get("input"))
+        if len(value) > 80:
+            value = value[:77] + "..."
+        lines.append(f"  键 `{key}`：{error['msg']}（值：{value}）")
     return "\n".join(lines)
 
 
