@@ -8,9 +8,10 @@ of the system (signals, index, ledger, traffic, titles…) live in their own mod
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from redline.policy.sections.base import Section
 from redline.policy.sections.helpdesk import HelpdeskPolicy
@@ -23,6 +24,19 @@ from redline.policy.sections.traffic import TrafficPolicy
 
 Severity = Literal["violation", "warning", "info"]
 WordList = tuple[str, ...]
+
+
+def _valid_patterns(patterns: tuple[str, ...]) -> tuple[str, ...]:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
+    return patterns
+
+
+# Regular expressions matched on the normalised text; each must compile.
+PatternList = Annotated[tuple[str, ...], AfterValidator(_valid_patterns)]
 
 
 class Meta(Section):
@@ -52,18 +66,43 @@ class DiversionPolicy(Section):
 class AdlawPolicy(Section):
     words: WordList
     allowed: WordList
+    # Allowances that hold only in notes of a category (国家级 in a travel note).
+    category_allowed: dict[str, WordList] = {}
+    # Words that are ordinals when followed by a measure word (第一次, 第一款), and those
+    # measure characters; a scope word right before (销量第一) keeps them absolute.
+    ordinal_words: WordList = ()
+    ordinal_measures: str = ""
     commercial_severity: Severity
     ordinary_severity: Severity
+    points: int = Field(ge=0, le=100)
+    sanction: str
+    # Compliant wording to propose for a word (advice); others get `default_advice`.
+    rewordings: dict[str, str] = {}
+    default_advice: str
 
 
 class ClaimPolicy(Section):
     words: WordList
     allowed: WordList = ()
+    # Words that are claims only in commercial content (a personal 做了热玛吉 is not a claim).
+    commercial_only: WordList = ()
+    # Absolute claims: penalised even when the account holds the credentials.
     absolute: WordList = ()
+    absolute_points: int = Field(default=0, ge=0, le=100)
+    absolute_sanction: str = ""
+    # Claims to cure a disease; in a note of this domain they carry `cure_disease_sanction`.
     cure_disease: WordList = ()
+    cure_disease_sanction: str = ""
+    # Request categories, and words in the text, that put a note in this domain.
+    categories: WordList = ()
     category_words: WordList = ()
-    credential: str
+    # Words shortly before a claim word that make it a personal account (医生给我治疗).
+    narrative_cues: WordList = ()
+    narrative_window: int = Field(default=0, ge=0, le=50)
+    # Every credential listed is needed (ids as passed with --credentials).
+    credentials: WordList = Field(min_length=1)
     credential_name: str
+    severity: Severity
     points: int = Field(ge=0, le=100)
     sanction: str
 
@@ -77,10 +116,19 @@ class ClaimsPolicy(Section):
 
 class ValuesPolicy(Section):
     wealth: WordList
+    wealth_patterns: PatternList = ()
     clickbait: WordList
+    clickbait_patterns: PatternList = ()
+    clickbait_title_only: WordList = ()
     anxiety: WordList
+    anxiety_patterns: PatternList = ()
     severe: WordList
+    # Phrases containing a listed word that are not the thing itself (刚刚好, 远离毒品).
+    allowed: WordList = ()
+    severity: Severity
+    clickbait_title_severity: Severity
     points: int = Field(ge=0, le=100)
+    sanction: str
     severe_sanction: str
 
 
@@ -98,22 +146,47 @@ class CommercialPolicy(Section):
     purchase_calls: WordList
     coupons: WordList
     disclosure_words: WordList
+    # Phrases containing a disclosure word that are no disclosure (非广告, 广告法).
+    not_disclosure: WordList = ()
+    # Phrases containing a listed word that are not marketing (苹果 as fruit, 下单 in a complaint…).
+    not_marketing: WordList = ()
+    price_patterns: PatternList
+    link_patterns: PatternList
     weights: CommercialWeights
+    # Occurrences of one signal counted at most this many times.
+    max_count_per_signal: int = Field(ge=1)
+    complaint_words: WordList = ()
+    complaint_discount: float = Field(default=1.0, ge=0, le=1)
     soft_ad_threshold: float = Field(gt=0, lt=1)
+    soft_ad_min_signals: int = Field(ge=1)
+    # Kinds a soft ad can be (ads and product text are commercial by nature).
+    soft_ad_kinds: WordList
     points: int = Field(ge=0, le=100)
     sanction: str
 
 
 class SubstancePolicy(Section):
+    kinds: WordList
+    science_categories: WordList
     science_words: WordList
-    source_patterns: WordList
+    # Distinct science words that make an uncategorised note a science note.
+    science_min_words: int = Field(ge=1)
+    source_words: WordList
+    source_patterns: PatternList
+    review_categories: WordList
     review_words: WordList
-    personal_detail_patterns: WordList
+    personal_detail_patterns: PatternList
     feature_words: WordList
     feature_only_min: int = Field(ge=1)
+    # Density: informative characters (letters, digits, ideographs outside filler words and
+    # repeated runs) per character of the original text.
+    filler_words: WordList = ()
+    repeat_run_min: int = Field(ge=2)
     min_chars: int = Field(ge=0)
+    short_kinds: WordList
     min_density: float = Field(ge=0, le=1)
     science_no_source_sanction: str
+    low_information_sanction: str
 
 
 class SentimentPolicy(Section):
