@@ -160,3 +160,29 @@ def test_promotion_rejects_non_positive_budgets(policy, budget):
 
     with pytest.raises(InputError):
         forecast("engagement", budget, policy)
+
+
+def test_shop_drag_estimates_what_the_weak_shop_costs():
+    from redline.traffic.shop_drag import NoteReach, shop_drag
+
+    reach = [NoteReach(f"c{i}", "community", 5000) for i in range(4)] + [NoteReach(f"p{i}", "commerce", 800) for i in range(3)]
+    report = shop_drag("a1", reach, shop_traffic_share=0.004, shop_rank=37, merchants_in_category=40)
+    assert report.separate_helps
+    assert report.estimated_loss == pytest.approx(3 * 4200)
+    assert "耗电分离" in report.message and "37/40" in report.message
+    strong = shop_drag("a2", [NoteReach("c", "community", 1000), NoteReach("p", "commerce", 3000)])
+    assert not strong.separate_helps
+    assert shop_drag("a3", [NoteReach("c", "community", 1000)]).estimated_loss == 0.0
+
+
+def test_reach_explanation_tells_marketing_from_sanctions(policy):
+    from redline.traffic.marketing_reach import NoteMarketing, explain_reach
+
+    promotional = [NoteMarketing(f"n{i}", marketing=i / 10, impressions=10000 - 900 * i, under_sanction=False) for i in range(10)]
+    assert explain_reach(promotional, policy).main_cause == "marketing"
+    sanctioned = [NoteMarketing(f"n{i}", marketing=0.2, impressions=[9000, 11000, 10000][i % 3], under_sanction=False) for i in range(6)]
+    sanctioned += [NoteMarketing(f"s{i}", marketing=0.2, impressions=2000, under_sanction=True) for i in range(3)]
+    result = explain_reach(sanctioned, policy)
+    assert result.main_cause == "sanction"
+    assert result.sanctioned_median == 2000
+    assert explain_reach([], policy).main_cause == "unknown"

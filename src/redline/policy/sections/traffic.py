@@ -83,6 +83,8 @@ class TrafficPolicy(Section):
     review_hold_multiplier: float = Field(ge=0, le=1)
     throttle_keeps: float = Field(ge=0, le=1)
     max_multiplier: float = Field(ge=1)
+    reach_marketing_correlation: float = Field(ge=-1, le=0)
+    reach_sanction_drop: float = Field(gt=0, le=1)
     horse_race: HorseRacePolicy
     low_price: LowPricePolicy
     promotion: PromotionPolicy
