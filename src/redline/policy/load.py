@@ -48,7 +48,7 @@ def merge_overrides(base: dict[str, Any], overrides: dict[str, Any], path: str =
 
 
 # Tables whose keys are data (a word → its replacement), replaced whole by an override.
-_FREE_MAPPINGS = {"text.symbol_words"}
+_FREE_MAPPINGS = {"text.symbol_words", "checks.adlaw.category_allowed", "checks.adlaw.rewordings"}
 
 
 def _is_free_mapping(dotted: str) -> bool:
