@@ -1,0 +1,270 @@
+"""`redline ledger add|credit|reverse|show|rules`, `redline sanctions`, `redline appeal`."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from redline.cli._ledger_common import check_format, parse_time, short_time
+from redline.cli.context import cli_context
+from redline.cli.output import console, print_json
+from redline.errors import InputError
+from redline.ledger.entries import SOURCES, Entry
+from redline.ledger.sanctions import KIND_LABELS
+
+ledger_app = typer.Typer(help="违规台账：记录扣分、恢复、更正，查看完整审计记录。", no_args_is_help=True)
+
+KIND_NAMES = {"deduction": "扣分", "reversal": "撤销", "credit": "恢复"}
+
+
+def _entry_line(entry: Entry) -> str:
+    sign = {"deduction": "-", "credit": "+", "reversal": "±"}[entry.kind]
+    target = f" 笔记 {entry.note_id}" if entry.note_id else ""
+    extra = f"（撤销 #{entry.reverses}）" if entry.reverses else ""
+    return f"#{entry.id} {KIND_NAMES[entry.kind]} {sign}{entry.points:g} 分 {entry.rule}{target}{extra} @ {short_time(entry.created)}"
+
+
+@ledger_app.command("add")
+def add(
+    ctx: typer.Context,
+    account: str = typer.Option(..., "--account", help="账号 ID"),
+    rule: str = typer.Option(..., "--rule", help="规则 ID，如 diversion.wechat、claim.medical、report.confirmed"),
+    note: Optional[str] = typer.Option(None, "--note", help="违规笔记 ID"),
+    at: Optional[str] = typer.Option(None, "--at", help="违规成立时间（ISO 8601，默认现在）"),
+    points: Optional[float] = typer.Option(None, "--points", help="扣分（仅在规则允许的范围内，如刷量 6–10 分）"),
+    reason: str = typer.Option("", "--reason", help="理由 / 证据说明"),
+    source: str = typer.Option("manual", "--source", help="来源：algorithm | report_review | review | manual"),
+    actor: str = typer.Option("", "--actor", help="操作人"),
+    format: str = typer.Option("text", "--format", help="text | json"),
+) -> None:
+    """记录一次已确认的违规（扣分立即生效，处罚随之推导）。"""
+    check_format(format)
+    if source not in SOURCES or source in ("appeal", "compliance"):
+        raise InputError(f"--source 只能是 algorithm、report_review、review 或 manual，收到 `{source}`")
+    from redline.store.ledger import account_state, record_violation
+
+    context = cli_context(ctx)
+    entry = record_violation(
+        context.database,
+        context.policy,
+        account,
+        rule,
+        note_id=note,
+        at=parse_time(at),
+        points=points,
+        source=source,
+        reason=reason,
+        actor=actor,
+    )
+    state = account_state(context.database, context.policy, account, entry.created)
+    if format == "json":
+        print_json({"entry": entry.to_dict(), **_sanctions_payload(state)})
+        return
+    console.print(f"[green]已记录[/green] {_entry_line(entry)}", highlight=False)
+    _print_state(state)
+
+
+@ledger_app.command("credit")
+def credit(
+    ctx: typer.Context,
+    account: str = typer.Option(..., "--account", help="账号 ID"),
+    note: Optional[str] = typer.Option(None, "--note", help="合规优质笔记 ID"),
+    at: Optional[str] = typer.Option(None, "--at", help="时间（ISO 8601，默认现在）"),
+    reason: str = typer.Option("", "--reason", help="说明"),
+    format: str = typer.Option("text", "--format", help="text | json"),
+) -> None:
+    """记录合规行为（如发布优质科普），按策略逐步恢复分数。"""
+    check_format(format)
+    from redline.store.ledger import account_state, record_credit
+
+    context = cli_context(ctx)
+    entry = record_credit(context.database, context.policy, account, note_id=note, at=parse_time(at), reason=reason)
+    state = account_state(context.database, context.policy, account, entry.created)
+    if format == "json":
+        print_json({"entry": entry.to_dict(), **_sanctions_payload(state)})
+        return
+    console.print(f"[green]已记录[/green] {_entry_line(entry)}", highlight=False)
+    _print_state(state)
+
+
+@ledger_app.command("reverse")
+def reverse(
+    ctx: typer.Context,
+    entry_id: int = typer.Argument(..., help="要更正（撤销）的台账记录 ID"),
+    reason: str = typer.Option(..., "--reason", help="更正理由"),
+    at: Optional[str] = typer.Option(None, "--at", help="撤销生效时间（默认现在）"),
+    actor: str = typer.Option("", "--actor", help="操作人"),
+    format: str = typer.Option("text", "--format", help="text | json"),
+) -> None:
+    """更正：追加一条撤销记录（原记录保留，不修改、不删除）。"""
+    check_format(format)
+    from redline.store.ledger import reverse_entry
+
+    context = cli_context(ctx)
+    entry = reverse_entry(context.database, context.policy, entry_id, at=parse_time(at), reason=reason, actor=actor)
+    if format == "json":
+        print_json(entry.to_dict())
+        return
+    console.print(f"[green]已撤销[/green] {_entry_line(entry)}", highlight=False)
+
+
+@ledger_app.command("show")
+def show(
+    ctx: typer.Context,
+    account: str = typer.Argument(..., help="账号 ID"),
+    at: Optional[str] = typer.Option(None, "--at", help="查看该时刻的状态（默认现在）"),
+    format: str = typer.Option("text", "--format", help="text | json"),
+) -> None:
+    """账号的完整台账（审计记录）与当前生效的扣分。"""
+    check_format(format)
+    from redline.store.ledger import account_state, appeals_of, load_entries
+
+    context = cli_context(ctx)
+    moment = parse_time(at)
+    entries = load_entries(context.database, account)
+    state = account_state(context.database, context.policy, account, moment)
+    appeals = appeals_of(context.database, account)
+    if format == "json":
+        print_json(
+            {
+                "account_id": account,
+                "entries": [e.to_dict() for e in entries],
+                "appeals": appeals,
+                "standing": state.standing.to_dict(),
+            }
+        )
+        return
+    if not entries:
+        console.print(f"账号 {account} 没有台账记录。")
+        return
+    table = Table(title=f"账号 {account} 的台账（共 {len(entries)} 条，只追加）")
+    for column in ("ID", "时间", "类型", "规则", "分数", "笔记", "来源", "理由", "策略版本"):
+        table.add_column(column)
+    for e in entries:
+        kind = KIND_NAMES[e.kind] + (f" #{e.reverses}" if e.reverses else "")
+        table.add_row(
+            str(e.id), short_time(e.created), kind, e.rule, f"{e.points:g}", e.note_id or "—", e.source, e.reason or "—", e.policy_version
+        )
+    console.print(table)
+    _print_standing(state.standing)
+
+
+@ledger_app.command("rules")
+def rules(ctx: typer.Context, format: str = typer.Option("text", "--format", help="text | json")) -> None:
+    """策略中的违规规则：扣分、笔记处罚、逐次升级的账号处罚、是否需人工复核。"""
+    check_format(format)
+    policy = cli_context(ctx).policy.ledger
+    if format == "json":
+        print_json({key: rule.model_dump() for key, rule in policy.rules.items()})
+        return
+    table = Table(title="违规规则（规则 ID 按前缀匹配，如 diversion.wechat → diversion）")
+    for column in ("规则", "说明", "扣分", "笔记处罚", "账号处罚（第 1、2… 次）", "人工复核"):
+        table.add_column(column)
+    for key, rule in sorted(policy.rules.items()):
+        points = f"{rule.points:g}" + (f"–{rule.points_max:g}" if rule.points_max else "")
+        note = "—"
+        if rule.note:
+            note = KIND_LABELS[rule.note] + (f" {rule.note_percent:g}%" if rule.note == "throttle" else "")
+            note += "（永久）" if rule.note_permanent else ""
+        steps = "；".join(
+            "无" if s.kind == "none" else KIND_LABELS[s.kind] + (f" {s.days} 天" if s.days else "（永久）") for s in rule.account
+        ) or "—"
+        table.add_row(key, rule.label, points, note, steps, "是" if rule.human_review else "否")
+    console.print(table)
+
+
+def _sanctions_payload(state) -> dict:
+    return {
+        "account_id": state.account_id,
+        "at": state.standing.at.isoformat(),
+        "points_in_force": round(state.standing.points, 6),
+        "active_deductions": [a.to_dict() for a in state.standing.active],
+        "sanctions": [s.to_dict() for s in state.sanctions],
+    }
+
+
+def _print_standing(standing) -> None:
+    console.print(f"生效扣分：[bold]{standing.points:g}[/bold] 分（截至 {short_time(standing.at)}）", highlight=False)
+    for a in standing.active:
+        restored = f"，已恢复 {a.restored:g} 分" if a.restored else ""
+        console.print(
+            f"  · #{a.entry.id} {a.entry.rule} -{a.remaining:g} 分{restored}，{short_time(a.stops_counting)} 起不再计入",
+            highlight=False,
+        )
+
+
+def _print_state(state) -> None:
+    _print_standing(state.standing)
+    if not state.sanctions:
+        console.print("当前没有生效的处罚。")
+        return
+    console.print("生效的处罚：")
+    for s in state.sanctions:
+        target = f"笔记 {s.note_id}" if s.note_id else "账号"
+        end = short_time(s.end) if s.end else ("永久" if s.permanent else "未定")
+        because = "、".join(f"#{i}" for i in s.because) or "—"
+        console.print(
+            f"  · {KIND_LABELS[s.kind]}（{target}）{short_time(s.start)} → {end}；依据 {because}；{s.reason}",
+            highlight=False,
+        )
+
+
+def sanctions(
+    ctx: typer.Context,
+    account: str = typer.Argument(..., help="账号 ID"),
+    at: Optional[str] = typer.Option(None, "--at", help="查询该时刻生效的处罚（ISO 8601，默认现在）"),
+    index: Optional[float] = typer.Option(None, "--index", help="账号健康度指数（低于策略阈值则列入观察名单）"),
+    history: bool = typer.Option(False, "--history", help="列出台账推导出的全部处罚（含已结束的）"),
+    format: str = typer.Option("text", "--format", help="text | json"),
+) -> None:
+    """账号当前（或 --at 时刻）生效的处罚，以及每项处罚依据的台账记录。"""
+    check_format(format)
+    if index is not None and not (0 <= index <= 100):
+        raise InputError(f"--index 应在 0–100 之间，收到 {index:g}")
+    from redline.store.ledger import account_state
+
+    context = cli_context(ctx)
+    state = account_state(context.database, context.policy, account, parse_time(at), account_index=index, history=history)
+    if format == "json":
+        print_json(_sanctions_payload(state))
+        return
+    console.print(f"账号 {account}", highlight=False)
+    _print_state(state)
+
+
+def appeal(
+    ctx: typer.Context,
+    entry_id: int = typer.Argument(..., help="被申诉的台账记录 ID"),
+    decide: str = typer.Option(..., "--decide", help="uphold（维持）| reverse（撤销）"),
+    reason: str = typer.Option("", "--reason", help="裁决理由"),
+    reviewer: str = typer.Option("", "--reviewer", help="裁决人"),
+    at: Optional[str] = typer.Option(None, "--at", help="裁决时间（默认现在）"),
+    format: str = typer.Option("text", "--format", help="text | json"),
+) -> None:
+    """裁决申诉：撤销则追加撤销记录，分数立即恢复，依赖它的处罚立即解除。"""
+    check_format(format)
+    from redline.store.ledger import account_state, decide_appeal, load_entry
+
+    context = cli_context(ctx)
+    outcome = decide_appeal(
+        context.database, context.policy, entry_id, decide, reason=reason, reviewer=reviewer, at=parse_time(at)
+    )
+    entry = load_entry(context.database, entry_id)
+    moment = outcome.reversal.created if outcome.reversal else None
+    state = account_state(context.database, context.policy, entry.account_id, moment)
+    if format == "json":
+        print_json({"appeal": outcome.to_dict(), **_sanctions_payload(state)})
+        return
+    if outcome.reversal:
+        console.print(f"[green]申诉成立[/green]：{_entry_line(outcome.reversal)}", highlight=False)
+    else:
+        console.print(f"申诉驳回：台账记录 #{entry_id} 维持原判。", highlight=False)
+    _print_state(state)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(ledger_app, name="ledger")
+    app.command("sanctions")(sanctions)
+    app.command("appeal")(appeal)
