@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from redline.policy.sections.base import Section
+from redline.policy.sections.creator import CreatorPolicy
 from redline.policy.sections.helpdesk import HelpdeskPolicy
 from redline.policy.sections.index import IndexPolicy
 from redline.policy.sections.ledger import LedgerPolicy
@@ -230,7 +231,8 @@ class Policy(Section):
     ledger: LedgerPolicy
     traffic: TrafficPolicy
     titles: TitlesPolicy
-    helpdesk: HelpdeskPolicy = HelpdeskPolicy()
+    helpdesk: HelpdeskPolicy
+    creator: CreatorPolicy
     # Set by the loader: a short hash of the effective policy, so two policies that share a
     # version string but differ in content are told apart in recorded decisions.
     fingerprint: str = ""

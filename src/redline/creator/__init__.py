@@ -1,0 +1,1 @@
+"""Creator tools (SPEC R-CRE): comment triage."""
