@@ -53,15 +53,66 @@ class TextPolicy(Section):
 
 class DiversionPolicy(Section):
     wechat_words: WordList
+    wechat_aliases: WordList
+    wechat_homophones: WordList
     qq_words: WordList
+    qq_aliases: WordList
+    qq_homophones: WordList
     phone_words: WordList
+    phone_aliases: WordList
     email_words: WordList
+    generic_words: WordList
+    homophone_targets: WordList
     not_contact: WordList
     soft_cues: WordList
     qr_cues: WordList
-    link_words: WordList
+    link_cues: WordList
+    invite_before: WordList
+    invite_after: WordList
+    invite_window: int = Field(ge=0, le=20)
+    id_linkers: WordList
+    separators: str = Field(min_length=1)
+    word_separators: str = Field(min_length=1)
+    digit_separators: str = Field(min_length=1)
+    separator_run: int = Field(ge=1, le=10)
     id_window: int = Field(ge=0, le=100)
+    id_min_chars: int = Field(ge=2, le=64)
+    id_max_chars: int = Field(ge=2, le=64)
+    id_min_digits: int = Field(ge=3, le=20)
+    id_max_digits: int = Field(ge=3, le=20)
+    phone_min_digits: int = Field(ge=3, le=20)
+    id_unit_suffixes: WordList
+    number_context: WordList
+    number_context_window: int = Field(ge=0, le=50)
+    mobile_prefixes: WordList
+    country_codes: WordList
+    hotline_prefixes: WordList
+    url_tlds: WordList
+    short_link_hosts: WordList
+    allowed_domains: WordList
+    not_links: WordList
+    email_domains: WordList
+    email_at_forms: WordList
+    email_dot_forms: WordList
+    share_code_marks: str
+    share_code_min_chars: int = Field(ge=4, le=64)
+    share_code_max_chars: int = Field(ge=4, le=64)
+    id_severity: Severity
+    cue_severity: Severity
+    points: int = Field(ge=0, le=100)
+    sanction: str
     ledger_rule: str
+
+    @model_validator(mode="after")
+    def _ranges_ordered(self) -> "DiversionPolicy":
+        for low, high in (("id_min_chars", "id_max_chars"), ("id_min_digits", "id_max_digits"), ("share_code_min_chars", "share_code_max_chars")):
+            if getattr(self, low) > getattr(self, high):
+                raise ValueError(f"{low} must not exceed {high}")
+        for name in ("mobile_prefixes", "country_codes", "hotline_prefixes"):
+            for value in getattr(self, name):
+                if not value.lstrip("+").isdigit():
+                    raise ValueError(f"{name}: {value!r} is not a digit string")
+        return self
 
 
 class AdlawPolicy(Section):
@@ -201,11 +252,21 @@ class PricePolicy(Section):
     risk_below: float = Field(gt=0)
     points: int = Field(ge=0, le=100)
     sanction: str
+    risk_points: int = Field(ge=0, le=100)
+    risk_sanction: str
+    with_diversion_extra_points: int = Field(ge=0, le=100)
+    with_diversion_sanction: str
+    text_price_kinds: tuple[Literal["note", "comment", "dm", "profile", "product", "ad"], ...]
+    price_words: dict[str, float]
+    not_selling_price: WordList
+    not_selling_window: int = Field(ge=0, le=20)
 
     @model_validator(mode="after")
     def _floor_below_risk_line(self) -> "PricePolicy":
         if self.violation_floor >= self.risk_below:
             raise ValueError("violation_floor must be below risk_below")
+        if any(value < 0 for value in self.price_words.values()):
+            raise ValueError("price_words: prices must not be negative")
         return self
 
 

@@ -1,0 +1,546 @@
+"""Diversion (导流, SPEC R-TXT-1): contact details and cues that take readers off the platform.
+
+What counts, from strongest to weakest:
+- a contact word (微信, vx, 威信, qq, 电话…) followed within `id_window` characters by an id
+  (a handle, a QQ number, a phone number), a bare mobile / landline number, an e-mail address
+  (also written abc艾特qq点com), a URL or short link, a share code (淘口令 ¥AbC123xYz¥):
+  violations;
+- an evasive spelling of a contact word (vx, 绿泡泡, 卫星号) or a plain one next to an invitation
+  (加微信, qq详聊) without an id, soft cues (私我, 看主页, 评论区见), QR-code cues (扫码加),
+  share-code cues (复制这段…打开淘宝): warnings.
+Homophones (威信, 维信… every same-sounding pair by pypinyin) count only when an id follows, so
+ordinary words that sound alike (唯心, 维新) never fire on their own.
+
+Obfuscation: the normaliser already folds width, case, traditional characters, digit forms and
+emoji (🛰 → 卫星, 📞 → 电话). Separators inside a word (微@信, v.x, 加 V) are matched here by a
+pattern that tolerates up to `separator_run` separators between characters, and digits broken
+up by separators (1-3-8 1234 5678) are joined before a number is judged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from redline.checks.document import Document, Hit
+from redline.checks.finding import Finding, Severity
+from redline.checks.homophones import homophones
+from redline.errors import PolicyError
+from redline.policy import Policy
+
+# Channels of contact words and the rule each reports under.
+CONTACT_CHANNELS = ("wechat", "qq", "phone", "email", "generic")
+RULES = {
+    "wechat": "diversion.wechat",
+    "qq": "diversion.qq",
+    "phone": "diversion.phone",
+    "email": "diversion.email",
+    "url": "diversion.url",
+    "qr": "diversion.qr",
+    "soft": "diversion.soft_cue",
+    "link": "diversion.url",
+}
+CHANNEL_NAMES = {"wechat": "微信", "qq": "QQ", "phone": "电话", "email": "邮箱", "generic": "联系方式", "soft": "引导私下联系", "qr": "二维码", "link": "口令/链接"}
+# Strengths: "word" (plain name), "alias" (an evasive spelling), "weak" (homophone or generic
+# word: only with an id), "cue" (soft / QR / link cue), "not" (an excluding phrase).
+_STRENGTH_RANK = {"alias": 0, "word": 1, "cue": 2, "weak": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    channel: str  # wechat | qq | phone | email | generic | soft | qr | link | not
+    strength: str  # word | alias | weak | cue | not
+
+
+@dataclass(frozen=True, slots=True)
+class ContactId:
+    """An id found after a contact word: its span in the normalised text and what it looks like."""
+
+    start: int
+    end: int
+    value: str  # separators removed from digit groups
+    form: str  # mobile | landline | number | handle | name
+    explicit: bool  # a linker (: 号 是 …) stood between the word and the id
+
+
+@dataclass(slots=True)
+class _Candidate:
+    """A finding in the making, on the NORMALISED text (merged with its neighbours first)."""
+
+    start: int
+    end: int
+    channel: str  # a key of RULES
+    violation: bool
+    evidence: str
+
+
+def _is_ascii_letter(char: str) -> bool:
+    return "a" <= char <= "z"
+
+
+def _is_ascii_digit(char: str) -> bool:
+    return "0" <= char <= "9"
+
+
+def _same_class(a: str, b: str) -> bool:
+    return (_is_ascii_letter(a) and _is_ascii_letter(b)) or (_is_ascii_digit(a) and _is_ascii_digit(b))
+
+
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True) if w)
+
+
+class DiversionDetector:
+    family = "diversion"
+
+    def __init__(self, policy: Policy):
+        self.policy = policy
+        self.p = p = policy.checks.diversion
+        self.ledger = policy.ledger
+        self._tags: dict[str, set[Tag]] = {}
+        lists = {
+            ("wechat", "word"): p.wechat_words,
+            ("wechat", "alias"): p.wechat_aliases,
+            ("wechat", "weak"): p.wechat_homophones,
+            ("qq", "word"): p.qq_words,
+            ("qq", "alias"): p.qq_aliases,
+            ("qq", "weak"): p.qq_homophones,
+            ("phone", "word"): p.phone_words,
+            ("phone", "alias"): p.phone_aliases,
+            ("email", "word"): p.email_words,
+            ("generic", "weak"): p.generic_words,
+            ("soft", "cue"): p.soft_cues,
+            ("qr", "cue"): p.qr_cues,
+            ("link", "cue"): p.link_cues,
+            ("not", "not"): p.not_contact,
+        }
+        for (channel, strength), words in lists.items():
+            for word in words:
+                self._add(word, Tag(channel, strength))
+        for target in p.homophone_targets:
+            channel = next((c for (c, s), words in lists.items() if c in CONTACT_CHANNELS and target in words), None)
+            if channel is None:
+                raise PolicyError(f"checks.diversion.homophone_targets：「{target}」不在任何联系方式词表中，无法确定它属于哪种联系方式。")
+            for word in homophones(target):
+                self._add(word, Tag(channel, "weak"))
+
+        sep = re.escape(p.separators)
+        run = p.separator_run
+        sep_run = f"[{sep}]{{0,{run}}}"
+        word_sep_run = f"[{re.escape(p.word_separators)}]{{0,{run}}}"
+        dsep = re.escape(p.digit_separators)
+        digit_sep_run = f"[{dsep}]{{0,{run}}}"
+        # Contact and cue words with separators between their characters (微@信, v.x, 加 V).
+        spaced = [w for (c, s), words in lists.items() if s != "weak" and c != "not" for w in words if len(w) >= 2]
+        spaced_alternatives = sorted(set(spaced), key=len, reverse=True)
+        self._spaced_words = re.compile("|".join(word_sep_run.join(re.escape(ch) for ch in w) for w in spaced_alternatives))
+        self._strip_word_separators = re.compile(f"[{re.escape(p.word_separators)}]+")
+        self._strip_separators = re.compile(f"[{dsep}()（）]+")
+        units = _alternation(p.id_unit_suffixes)
+        self._quantity = re.compile(f"[0-9]+(?:\\.[0-9]+)?(?:{units})") if units else None
+
+        # What may stand between a contact word and its id, and the id itself.
+        linkers = _alternation(p.id_linkers)
+        self._gap = re.compile(f"(?:[{sep}]|{linkers})*")
+        self._explicit_linker = re.compile(r"\S")
+        self._id = re.compile(f"[a-z0-9][a-z0-9_\\-]*(?:(?<=[0-9])[{dsep}]{{1,{run}}}(?=[0-9])[0-9][a-z0-9_\\-]*)*")
+        self._unit_after = re.compile(f"\\s*(?:{_alternation(p.id_unit_suffixes)})") if p.id_unit_suffixes else None
+        self._invite_before = re.compile(f"(?:{_alternation(p.invite_before)}){sep_run}$") if p.invite_before else None
+        self._invite_after = re.compile(f"{sep_run}(?:{_alternation(p.invite_after)})") if p.invite_after else None
+
+        # Bare numbers: mobiles (optionally +86), landlines with an area code, 400/800 hotlines.
+        def spaced_digits(digits: str) -> str:
+            return digit_sep_run.join(re.escape(d) for d in digits)
+
+        country = "|".join(spaced_digits(c.lstrip("+")) for c in sorted(p.country_codes, key=len, reverse=True))
+        mobile = "|".join(spaced_digits(prefix) for prefix in p.mobile_prefixes)
+        self._mobile_prefixes = tuple(p.mobile_prefixes)
+        self._country_codes = tuple(c.lstrip("+") for c in p.country_codes)
+        self._hotline_prefixes = tuple(p.hotline_prefixes)
+        digit_run = f"[0-9](?:{digit_sep_run}[0-9])*"
+        self._bare_number = re.compile(
+            f"(?<![0-9a-z])(?:\\+?(?:{country}){digit_sep_run})?(?:{mobile})(?:{digit_sep_run}[0-9]){{9}}(?![0-9])"
+            f"|(?<![0-9a-z])[(（]?0[0-9]{{2,3}}(?:[)）]|[{dsep}]{{1,{run}}}){digit_sep_run}[2-9]{digit_run}"
+            + (f"|(?<![0-9a-z])(?:{'|'.join(spaced_digits(h) for h in p.hotline_prefixes)}){digit_sep_run}{digit_run}" if p.hotline_prefixes else "")
+        )
+        self._digit = re.compile("[0-9]")
+        self._digit_after = re.compile(f"{digit_sep_run}[0-9]")
+        self._digit_before = re.compile(f"[0-9]{digit_sep_run}$")
+        self._number_context = re.compile(f"(?:{_alternation(p.number_context)})") if p.number_context else None
+
+        # E-mail: a local part, an @ (or 艾特, #, at…), a host and a top-level domain (. or 点).
+        at_forms = _alternation(p.email_at_forms)
+        dot_forms = _alternation(p.email_dot_forms)
+        tlds = _alternation(p.url_tlds)
+        self._email_at = re.compile(f"(?:{at_forms})")
+        self._email_local = re.compile(f"[a-z0-9][a-z0-9._%+\\-]{{0,63}}\\s{{0,2}}$")
+        self._email_rest = re.compile(f"\\s{{0,2}}(?P<host>[a-z0-9][a-z0-9\\-]*(?:\\.[a-z0-9\\-]+)*)\\s{{0,2}}(?P<dot>{dot_forms})\\s{{0,2}}(?P<tld>{tlds})(?![a-z])")
+        self._email_domains = frozenset(p.email_domains)
+        # URLs: a scheme or www., or host labels ending in a known top-level domain.
+        url_chars = r"[a-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]"
+        self._scheme_url = re.compile(rf"(?:https?|ftp)://{url_chars}+|www\.[a-z0-9\-]+(?:\.[a-z0-9\-]+)+{url_chars}*")
+        self._tld = re.compile(f"\\.(?:{tlds})(?![a-z0-9])")
+        self._host_before = re.compile(r"(?:[a-z0-9][a-z0-9\-]*\.)*[a-z0-9][a-z0-9\-]*$")
+        self._path_after = re.compile(rf"(?::[0-9]{{1,5}})?/{url_chars}*")
+        self._short_hosts = frozenset(p.short_link_hosts)
+        self._allowed_domains = tuple(p.allowed_domains)
+        self._not_links = frozenset(p.not_links)
+        # Share codes: ¥AbC123xYz¥ (normalised to lower case), letters and digits between marks.
+        marks = re.escape(p.share_code_marks)
+        self._share_code = re.compile(f"[{marks}](?P<code>[a-z0-9]{{{p.share_code_min_chars},{p.share_code_max_chars}}})[{marks}]") if marks else None
+
+    def _add(self, word: str, tag: Tag) -> None:
+        if word:
+            self._tags.setdefault(word, set()).add(tag)
+
+    # -- Detector protocol ------------------------------------------------------------------
+
+    def vocabulary(self) -> Iterable[tuple[str, object]]:
+        for word, tags in self._tags.items():
+            for tag in tags:
+                yield word, tag
+
+    def detect(self, doc: Document, hits: Sequence[Hit]) -> list[Finding]:
+        text = doc.text
+        if not text:
+            return []
+        words = list(hits) + self._spaced_hits(text)
+        excluded = [(h.start, h.end) for h in words if h.tag.channel == "not"]
+        live = [h for h in words if h.tag.channel != "not" and not self._overlaps(h, excluded) and self._bounded(text, h)]
+        candidates: list[_Candidate] = []
+        for hit in self._strongest(live):
+            candidate = self._judge_word(text, hit, candidates)
+            if candidate is not None:
+                candidates.append(candidate)
+        candidates.extend(self._bare_contacts(text, candidates))
+        return [self._finding(doc, c) for c in self._merge(candidates)]
+
+    def _merge(self, candidates: list[_Candidate]) -> list[_Candidate]:
+        """A cue next to a violation is part of it (联系邮箱 abc@qq.com, 复制这段 ¥…¥ 打开淘宝):
+        the violation's span grows to cover it. Overlapping cues of one rule become one."""
+        violations = sorted((c for c in candidates if c.violation), key=lambda c: c.start)
+        cues: list[_Candidate] = []
+        window = self.p.id_window
+        for cue in sorted((c for c in candidates if not c.violation), key=lambda c: c.start):
+            host = next((v for v in violations if cue.end <= v.start <= cue.end + window or v.end <= cue.start <= v.end + window or (cue.start < v.end and v.start < cue.end)), None)
+            if host is not None:
+                host.start, host.end = min(host.start, cue.start), max(host.end, cue.end)
+                continue
+            if cues and cues[-1].channel == cue.channel and cue.start <= cues[-1].end:
+                cues[-1].end = max(cues[-1].end, cue.end)
+                continue
+            cues.append(cue)
+        return sorted(violations + cues, key=lambda c: (c.start, c.end))
+
+    # -- words ------------------------------------------------------------------------------
+
+    def _spaced_hits(self, text: str) -> list[Hit]:
+        """Contact and cue words written with separators between their characters."""
+        found: list[Hit] = []
+        for match in self._spaced_words.finditer(text):
+            written = match.group()
+            word = self._strip_word_separators.sub("", written)
+            if word == written:
+                continue  # plain spelling: the shared scan reports it
+            for tag in self._tags.get(word, ()):
+                found.append(Hit(match.start(), match.end(), word, tag))
+        return found
+
+    @staticmethod
+    def _overlaps(hit: Hit, spans: Sequence[tuple[int, int]]) -> bool:
+        return any(start < hit.end and hit.start < end for start, end in spans)
+
+    def _bounded(self, text: str, hit: Hit) -> bool:
+        """A Latin word must not be glued into a longer Latin word (tv x, qqq); digits after a
+        letter word are an id (vx123456), and letters after it are one only if the glued token
+        looks like an id (vxabc123)."""
+        first, last = text[hit.start], text[hit.end - 1]
+        if hit.start > 0 and _same_class(text[hit.start - 1], first):
+            return False
+        if hit.end < len(text) and _same_class(last, text[hit.end]):
+            if hit.tag.channel not in CONTACT_CHANNELS or hit.tag.strength not in ("word", "alias"):
+                return False
+            glued = self._id.match(text, hit.end)
+            token = glued.group() if glued else ""
+            return len(token) >= self.p.id_min_chars and bool(self._digit.search(token))
+        return True
+
+    @staticmethod
+    def _strongest(hits: list[Hit]) -> list[Hit]:
+        """One hit per place: the longest word; for the same span the strongest reading."""
+        ordered = sorted(hits, key=lambda h: (h.start, -h.end, _STRENGTH_RANK.get(h.tag.strength, 9)))
+        kept: list[Hit] = []
+        reach = -1
+        for hit in ordered:
+            if hit.end <= reach:
+                continue
+            kept.append(hit)
+            reach = hit.end
+        return kept
+
+    def _judge_word(self, text: str, hit: Hit, earlier: list[_Candidate]) -> _Candidate | None:
+        tag: Tag = hit.tag
+        if any(c.violation and c.start < hit.end and hit.start < c.end for c in earlier):
+            return None  # inside an id already reported (企鹅 in 企鹅号 123…)
+        contact = self._id_after(text, hit.end) if tag.channel in CONTACT_CHANNELS or tag.channel == "soft" else None
+        if contact is not None and tag.strength == "weak" and len(hit.word) == 1 and not contact.explicit:
+            contact = None  # a lone v / q is an alias only when it introduces an id (v：abc123)
+        rule_channel = self._channel_for(tag, contact) if contact else None
+        if contact is not None and rule_channel is not None:
+            return _Candidate(hit.start, contact.end, rule_channel, True, self._id_evidence(hit, contact, rule_channel))
+        if tag.strength == "weak":
+            return None
+        if tag.strength == "alias" and hit.word.isascii() and hit.word.isalnum():
+            # Latin aliases (vx, wx) also name things (索尼 VX600): without an id they count
+            # only next to an invitation, like the plain words.
+            invitation = self._invitation(text, hit)
+            if invitation is None:
+                return None
+            evidence = f"「{text[invitation[0]:invitation[1]]}」引导添加{CHANNEL_NAMES[tag.channel]}（「{hit.word}」是变体写法，未给出账号）。"
+            return _Candidate(*invitation, tag.channel, False, evidence)
+        elif tag.strength == "alias":
+            evidence = f"「{hit.word}」是{CHANNEL_NAMES[tag.channel]}的变体写法，用来躲避识别；未给出账号，但已构成导流引导。"
+        elif tag.strength == "word":
+            if tag.channel in ("phone", "email"):
+                return None
+            invitation = self._invitation(text, hit)
+            if invitation is None:
+                return None
+            evidence = f"「{text[invitation[0]:invitation[1]]}」引导添加{CHANNEL_NAMES[tag.channel]}（未给出账号）。"
+            return _Candidate(*invitation, tag.channel, False, evidence)
+        elif tag.channel == "soft":
+            evidence = f"「{hit.word}」引导用户到站外或私下联系（未给出账号）。"
+        elif tag.channel == "qr":
+            evidence = f"「{hit.word}」引导扫描二维码或识别图片，属于导流提示。"
+        else:
+            evidence = f"「{hit.word}」是复制口令、跳转站外平台的提示。"
+        return _Candidate(hit.start, hit.end, tag.channel, False, evidence)
+
+    def _invitation(self, text: str, hit: Hit) -> tuple[int, int] | None:
+        """The span of the word together with the invitation next to it (加微信, qq详聊)."""
+        window = self.p.invite_window
+        if self._invite_before is not None:
+            low = max(0, hit.start - window - self.p.separator_run)
+            match = self._invite_before.search(text, low, hit.start)
+            if match:
+                return match.start(), hit.end
+        if self._invite_after is not None:
+            match = self._invite_after.match(text, hit.end, min(len(text), hit.end + window + self.p.separator_run))
+            if match:
+                return hit.start, match.end()
+        return None
+
+    # -- ids --------------------------------------------------------------------------------
+
+    def _id_after(self, text: str, position: int) -> ContactId | None:
+        gap = self._gap.match(text, position)
+        start = gap.end()
+        if start - position > self.p.id_window:
+            return None
+        match = self._id.match(text, start)
+        if match is None:
+            return None
+        raw = match.group().rstrip("-_")
+        end = start + len(raw)
+        if self._unit_after is not None and self._unit_after.match(text, end):
+            return None
+        joined = self._strip_separators.sub("", raw)
+        explicit = bool(self._explicit_linker.search(text[position:start]))
+        form = self._id_form(joined if joined.isdigit() else raw, explicit)
+        if form is None:
+            return None
+        return ContactId(start, end, joined if joined.isdigit() else raw, form, explicit)
+
+    def _id_form(self, value: str, explicit: bool) -> str | None:
+        p = self.p
+        if value.isdigit():
+            if self._is_mobile(value):
+                return "mobile"
+            if self._is_landline(value):
+                return "landline"
+            if p.id_min_digits <= len(value) <= p.id_max_digits:
+                return "number"
+            return None
+        if not p.id_min_chars <= len(value) <= p.id_max_chars:
+            return None
+        if self._quantity is not None and self._quantity.fullmatch(value):
+            return None  # 1000mah, 30w: a quantity, not an id
+        if any(_is_ascii_digit(c) for c in value):
+            return "handle"
+        # Letters only (lilyzhang): an id only when introduced explicitly (微信号：lilyzhang).
+        return "name" if explicit else None
+
+    def _is_mobile(self, digits: str) -> bool:
+        for code in self._country_codes:
+            if digits.startswith(code) and len(digits) == len(code) + 11:
+                digits = digits[len(code) :]
+                break
+        return len(digits) == 11 and digits.startswith(self._mobile_prefixes)
+
+    def _is_landline(self, digits: str) -> bool:
+        if digits.startswith(self._hotline_prefixes):
+            return len(digits) == 10
+        # 0 + 2–3 digit area code + 7–8 digit local number (the local number never starts with 0/1).
+        return digits.startswith("0") and 10 <= len(digits) <= 12 and digits[1] != "0"
+
+    def _channel_for(self, tag: Tag, contact: ContactId) -> str | None:
+        """The rule's channel for a contact word and the id after it, or None if they don't fit."""
+        form = contact.form
+        phone_like = form in ("mobile", "landline")
+        channel = tag.channel
+        if channel == "wechat":
+            return "wechat"
+        if channel == "qq":
+            return "qq" if form in ("number", "mobile") else None
+        if channel == "phone":
+            if phone_like or (form == "number" and len(contact.value) >= self.p.phone_min_digits):
+                return "phone"
+            return None
+        if channel == "email":
+            return "email" if form in ("handle", "name", "number") else None
+        if channel == "generic" or channel == "soft":
+            if phone_like:
+                return "phone"
+            if form == "handle" or (form == "name" and channel == "generic"):
+                return "wechat" if channel == "generic" else "soft"
+            return None
+        return None
+
+    def _id_evidence(self, hit: Hit, contact: ContactId, channel: str) -> str:
+        kind = {"mobile": "手机号", "landline": "固定电话/热线", "number": "号码", "handle": "账号", "name": "账号"}[contact.form]
+        spelled = "" if hit.tag.strength == "word" else f"（「{hit.word}」是{CHANNEL_NAMES.get(hit.tag.channel, '联系方式')}的变体或谐音写法）"
+        return f"「{hit.word}」后接{kind}「{contact.value}」{spelled}：给出了{CHANNEL_NAMES[channel] if channel in CHANNEL_NAMES else '联系方式'}联系方式。"
+
+    # -- bare contacts ----------------------------------------------------------------------
+
+    def _bare_contacts(self, text: str, earlier: list[_Candidate]) -> list[_Candidate]:
+        found: list[_Candidate] = []
+        claimed = [(c.start, c.end) for c in earlier if c.violation]
+
+        def report(channel: str, start: int, end: int, evidence: str) -> None:
+            if not any(s < end and start < e for s, e in claimed):
+                claimed.append((start, end))
+                found.append(_Candidate(start, end, channel, True, evidence))
+
+        if self._digit.search(text):
+            for match in self._bare_number.finditer(text):
+                start, end = match.span()
+                digits = "".join(ch for ch in match.group() if _is_ascii_digit(ch))
+                if self._digit_after.match(text, end) or self._digit_before.search(text, 0, start):
+                    continue  # part of a longer number
+                mobile = self._is_mobile(digits)
+                if not (mobile or self._is_landline(digits)):
+                    continue
+                if self._number_context is not None and self._number_context.search(text, max(0, start - self.p.number_context_window), start):
+                    continue  # 订单号 / 型号 …: a code, not a phone
+                kind = "中国大陆手机号" if mobile else "固定电话/热线号码"
+                report("phone", start, end, f"文中直接给出{kind}「{digits}」。")
+        for start, end, address in self._emails(text):
+            report("email", start, end, f"文中给出邮箱地址「{address}」。")
+        for start, end, link, strength in self._links(text):
+            if strength == "mention":
+                if not any(s < end and start < e for s, e in claimed):
+                    found.append(_Candidate(start, end, "url", False, f"文中提到站外网站域名「{link}」（没有具体链接）。"))
+                continue
+            what = "短链接" if strength == "short" else "站外链接"
+            report("url", start, end, f"文中给出{what}「{link}」。")
+        if self._share_code is not None:
+            for match in self._share_code.finditer(text):
+                code = match.group("code")
+                if self._digit.search(code) and re.search("[a-z]", code):
+                    report("url", match.start(), match.end(), f"「{match.group()}」是淘口令式的分享口令，复制后跳转到站外商品页。")
+        return found
+
+    def _emails(self, text: str) -> Iterable[tuple[int, int, str]]:
+        for at in self._email_at.finditer(text):
+            local = self._email_local.search(text, max(0, at.start() - 66), at.start())
+            if local is None:
+                continue
+            rest = self._email_rest.match(text, at.end())
+            if rest is None:
+                continue
+            standard = at.group() == "@" and rest.group("dot") == "."
+            host = rest.group("host")
+            if not standard and host.split(".")[-1] not in self._email_domains:
+                continue  # obfuscated forms only for known mail hosts (abc艾特qq点com)
+            name = local.group().strip()
+            yield local.start(), rest.end(), f"{name}@{host}.{rest.group('tld')}"
+
+    def _links(self, text: str) -> Iterable[tuple[int, int, str, str]]:
+        """(start, end, link, strength): strength is "short" (a short-link host), "link" (a
+        scheme, www. or a path) or "mention" (a bare domain name such as ctrip.com)."""
+        seen_end = -1
+        for match in self._scheme_url.finditer(text):
+            link = match.group().rstrip(".,;:!?)(")
+            host = re.sub(r"^(?:[a-z]+://)?", "", link).split("/", 1)[0].split(":", 1)[0]
+            if not self._allowed(host):
+                seen_end = max(seen_end, match.start() + len(link))
+                yield match.start(), match.start() + len(link), link, "short" if host in self._short_hosts else "link"
+        if "." not in text:
+            return
+        for tld in self._tld.finditer(text):
+            if tld.start() < seen_end:
+                continue
+            host_match = self._host_before.search(text, max(0, tld.start() - 64), tld.start())
+            if host_match is None or host_match.start() > 0 and text[host_match.start() - 1] in "@.":
+                continue  # an e-mail address, or nothing before the dot
+            host = host_match.group() + tld.group()
+            labels = host_match.group()
+            if not re.search("[a-z]", labels) or host in self._not_links:
+                continue
+            path = self._path_after.match(text, tld.end())
+            end = path.end() if path else tld.end()
+            if self._allowed(host):
+                continue
+            link = text[host_match.start() : end].rstrip(".,;:!?)(")
+            strength = "short" if host in self._short_hosts else "link" if path and len(path.group()) > 1 else "mention"
+            yield host_match.start(), host_match.start() + len(link), link, strength
+
+    def _allowed(self, host: str) -> bool:
+        return any(host == domain or host.endswith("." + domain) for domain in self._allowed_domains)
+
+    # -- findings ---------------------------------------------------------------------------
+
+    def _sanction_text(self) -> str:
+        first = getattr(self.ledger, "diversion_first_throttle_days", None)
+        second = getattr(self.ledger, "diversion_second_mute_days", None)
+        if first and second:
+            return f"确认后：首次违规限流 {first} 天，再次违规禁言 {second} 天。"
+        return ""
+
+    def _finding(self, doc: Document, candidate: _Candidate) -> Finding:
+        p = self.p
+        rule = RULES[candidate.channel]
+        if candidate.violation:
+            advice = _VIOLATION_ADVICE.get(candidate.channel, _VIOLATION_ADVICE["wechat"]) + self._sanction_text()
+            severity: Severity = p.id_severity
+        else:
+            advice = _CUE_ADVICE[rule]
+            severity = p.cue_severity
+        sanction = p.sanction if severity == "violation" else ""
+        points = p.points if severity == "violation" else 0
+        return doc.finding(rule, severity, candidate.start, candidate.end, candidate.evidence, advice, points, sanction)
+
+
+_VIOLATION_ADVICE = {
+    "wechat": "删除微信号及其变体写法。站外联系方式属于违规导流；需要沟通请使用站内私信，商家请使用店铺客服。",
+    "qq": "删除 QQ 号。站外联系方式属于违规导流；需要沟通请使用站内私信。",
+    "phone": "删除电话号码（含拆开、换写的数字）。需要沟通请使用站内私信，商家请使用店铺客服或留资组件。",
+    "email": "删除邮箱地址。需要收集资料请使用平台的留资或私信功能。",
+    "url": "删除站外链接、短链接和口令。商品请通过平台店铺挂车，资料请直接写在笔记里。",
+    "soft": "删除引导私下联系的说法和账号，把要分享的内容直接写在笔记或评论里。",
+}
+_CUE_ADVICE = {
+    "diversion.wechat": "去掉引导加微信的说法；有问题请在评论区或站内私信里直接回答。",
+    "diversion.qq": "去掉引导加 QQ 的说法；有问题请在评论区或站内私信里直接回答。",
+    "diversion.phone": "去掉索要或引导拨打电话的说法；需要沟通请使用站内私信。",
+    "diversion.email": "去掉引导发邮件的说法；需要收集资料请使用平台的留资或私信功能。",
+    "diversion.soft_cue": "把要分享的信息直接写出来，不要用「私我」「看主页」这类说法把人引到私下。",
+    "diversion.qr": "删除二维码和「扫码」「长按识别」这类引导，图片里的二维码同样会被识别为导流。",
+    "diversion.url": "删除口令和跳转站外平台的提示；商品请通过平台店铺挂车。",
+}
+
+
+def make_detector(policy: Policy) -> DiversionDetector:
+    return DiversionDetector(policy)
