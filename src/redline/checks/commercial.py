@@ -12,13 +12,12 @@ gifts too, but is no advert: its intensity is multiplied by `complaint_discount`
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from redline.checks.document import Document, Hit
 from redline.checks.finding import Finding
-from redline.checks.wordhits import select, spans
+from redline.checks.wordhits import GatedPatterns, select, spans
 from redline.policy import Policy
 
 # Word-list signals (the tag of their vocabulary words), then the pattern signals.
@@ -60,8 +59,8 @@ class CommercialDetector:
     def __init__(self, policy: Policy):
         self.policy = policy
         self.section = policy.checks.commercial
-        self.price_patterns = [re.compile(p) for p in self.section.price_patterns]
-        self.link_patterns = [re.compile(p) for p in self.section.link_patterns]
+        self.price = GatedPatterns("price", self.section.price_triggers, self.section.price_patterns)
+        self.link = GatedPatterns("link", self.section.link_triggers, self.section.link_patterns)
 
     def vocabulary(self) -> Iterable[tuple[str, object]]:
         section = self.section
@@ -76,35 +75,47 @@ class CommercialDetector:
         ):
             for word in words:
                 yield word.lower(), tag
+        yield from self.price.vocabulary()
+        yield from self.link.vocabulary()
 
     def evidence(self, doc: Document, hits: Sequence[Hit]) -> MarketingEvidence:
         """The marketing signals in one text and the intensity they add up to."""
+        if not hits and not doc.request.product_attached:
+            return MarketingEvidence({}, {}, 0.0)
+        by_tag: dict[object, list[Hit]] = {}
+        for hit in hits:
+            by_tag.setdefault(hit.tag, []).append(hit)
         cap = self.section.max_count_per_signal
-        weights = self.section.weights
-        not_marketing = spans(h for h in hits if h.tag == _NOT_MARKETING)
-        signal_hits = select(doc.text, (h for h in hits if h.tag in WORD_SIGNALS), not_marketing)
         counts: dict[str, int] = {}
         examples: dict[str, list[str]] = {}
-        for hit in signal_hits:
-            counts[hit.tag] = counts.get(hit.tag, 0) + 1
-            seen = examples.setdefault(hit.tag, [])
-            if hit.word not in seen:
-                seen.append(hit.word)
-        for signal, patterns in (("price", self.price_patterns), ("link", self.link_patterns)):
-            for pattern in patterns:
-                for match in pattern.finditer(doc.text):
-                    counts[signal] = counts.get(signal, 0) + 1
-                    seen = examples.setdefault(signal, [])
-                    if match.group(0) not in seen:
-                        seen.append(match.group(0)[:30])
-                    if counts[signal] >= cap:
-                        break
+        word_hits = [h for signal in WORD_SIGNALS for h in by_tag.get(signal, ())]
+        if word_hits:
+            not_marketing = spans(by_tag.get(_NOT_MARKETING, ()))
+            for hit in select(doc.text, word_hits, not_marketing):
+                counts[hit.tag] = counts.get(hit.tag, 0) + 1
+                seen = examples.setdefault(hit.tag, [])
+                if hit.word not in seen:
+                    seen.append(hit.word)
+        for signal, gated in (("price", self.price), ("link", self.link)):
+            if gated.tag not in by_tag:
+                continue  # no trigger word: the patterns cannot match
+            for match in gated.run(doc.text):
+                counts[signal] = counts.get(signal, 0) + 1
+                seen = examples.setdefault(signal, [])
+                if match.group(0)[:30] not in seen:
+                    seen.append(match.group(0)[:30])
+                if counts[signal] >= cap:
+                    break
         if doc.request.product_attached:
             counts["product_attached"] = 1
+        if not counts:
+            return MarketingEvidence({}, {}, 0.0)
+        weights = self.section.weights
         counts = {signal: min(count, cap) for signal, count in counts.items()}
         total = sum(getattr(weights, signal) * count for signal, count in counts.items())
         score = 1.0 - math.exp(-total)
-        complaint = next((h.word for h in hits if h.tag == _COMPLAINT), None)
+        complaints = by_tag.get(_COMPLAINT)
+        complaint = complaints[0].word if complaints else None
         if complaint is not None:
             score *= self.section.complaint_discount
         return MarketingEvidence(counts, examples, round(score, 4), complaint)

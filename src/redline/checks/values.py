@@ -9,12 +9,11 @@ are ordinary speech in a body (千万别买 in a complaint, 惊呆了) count in 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
 from redline.checks.document import Document, Hit
 from redline.checks.finding import Finding
-from redline.checks.wordhits import select, spans
+from redline.checks.wordhits import GatedPatterns, select, spans
 from redline.policy import Policy
 
 KINDS = ("wealth", "clickbait", "anxiety", "severe")
@@ -40,14 +39,9 @@ class ValuesDetector:
         self.section = policy.checks.values
         section = self.section
         self.title_only = frozenset(section.clickbait_title_only)
-        self.patterns: list[tuple[str, re.Pattern[str]]] = [
-            (kind, re.compile(pattern))
-            for kind, patterns in (
-                ("wealth", section.wealth_patterns),
-                ("clickbait", section.clickbait_patterns),
-                ("anxiety", section.anxiety_patterns),
-            )
-            for pattern in patterns
+        self.gates = [
+            (kind, GatedPatterns(kind, getattr(section, f"{kind}_triggers"), getattr(section, f"{kind}_patterns")))
+            for kind in ("wealth", "clickbait", "anxiety")
         ]
 
     def vocabulary(self) -> Iterable[tuple[str, object]]:
@@ -59,19 +53,23 @@ class ValuesDetector:
                 yield word, "clickbait"
         for word in self.section.allowed:
             yield word, _ALLOWED
+        for _kind, gate in self.gates:
+            yield from gate.vocabulary()
 
-    def _pattern_hits(self, text: str) -> list[Hit]:
+    def _pattern_hits(self, text: str, hits: Sequence[Hit]) -> list[Hit]:
         return [
             Hit(match.start(), match.end(), match.group(0), kind)
-            for kind, pattern in self.patterns
-            for match in pattern.finditer(text)
+            for kind, gate in self.gates
+            for match in gate.finditer(text, hits)
         ]
 
     def detect(self, doc: Document, hits: Sequence[Hit]) -> Iterable[Finding]:
+        if not hits:
+            return []
         in_title = doc.field_name == "title"
         candidates = [
-            h for h in hits if h.tag != _ALLOWED and (in_title or h.word not in self.title_only)
-        ] + self._pattern_hits(doc.text)
+            h for h in hits if h.tag in KINDS and (in_title or h.word not in self.title_only)
+        ] + self._pattern_hits(doc.text, hits)
         if not candidates:
             return []
         allowed = spans(h for h in hits if h.tag == _ALLOWED)

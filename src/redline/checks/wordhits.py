@@ -4,11 +4,14 @@ The shared scan reports every match, overlapping ones included, so a detector se
 销量第一 and 广告 inside 非广告. These helpers apply the three rules the word-list detectors
 share: an allowed phrase covering a word cancels it, the longest of nested words wins, and a
 Latin word must not be part of a longer Latin word (mac in macbook, top1 in top10).
+`GatedPatterns` lets a detector keep a few regular expressions (shapes with numbers in them)
+without paying for them on every text: they run only when the shared scan found a trigger word.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 
 from redline.checks.document import Hit
 
@@ -56,3 +59,30 @@ def select(
 
 def spans(hits: Iterable[Hit]) -> list[tuple[int, int]]:
     return [(h.start, h.end) for h in hits]
+
+
+class GatedPatterns:
+    """Regular expressions that run only when the shared word scan found one of their triggers
+    (¥ or 元 for prices, 岁 for ages): most texts contain none, and skip the regex work."""
+
+    def __init__(self, name: str, triggers: Iterable[str], patterns: Iterable[str]):
+        self.tag = ("gate", name)
+        self.triggers = tuple(triggers)
+        self.patterns = tuple(re.compile(p) for p in patterns)
+
+    def vocabulary(self) -> Iterator[tuple[str, object]]:
+        for word in self.triggers:
+            yield word, self.tag
+
+    def triggered(self, hits: Iterable[Hit]) -> bool:
+        return any(h.tag == self.tag for h in hits)
+
+    def run(self, text: str) -> Iterator[re.Match[str]]:
+        """Every pattern's matches (call it once a trigger was seen)."""
+        for pattern in self.patterns:
+            yield from pattern.finditer(text)
+
+    def finditer(self, text: str, hits: Iterable[Hit]) -> Iterator[re.Match[str]]:
+        """The patterns' matches if a trigger word is among `hits`, else nothing."""
+        if self.patterns and self.triggered(hits):
+            yield from self.run(text)

@@ -168,11 +168,14 @@ class ClaimsPolicy(Section):
 
 class ValuesPolicy(Section):
     wealth: WordList
+    wealth_triggers: WordList = ()
     wealth_patterns: PatternList = ()
     clickbait: WordList
+    clickbait_triggers: WordList = ()
     clickbait_patterns: PatternList = ()
     clickbait_title_only: WordList = ()
     anxiety: WordList
+    anxiety_triggers: WordList = ()
     anxiety_patterns: PatternList = ()
     severe: WordList
     # Phrases containing a listed word that are not the thing itself (刚刚好, 远离毒品).
@@ -202,7 +205,10 @@ class CommercialPolicy(Section):
     not_disclosure: WordList = ()
     # Phrases containing a listed word that are not marketing (苹果 as fruit, 下单 in a complaint…).
     not_marketing: WordList = ()
+    # Patterns run only when one of their trigger words was found by the shared scan.
+    price_triggers: WordList
     price_patterns: PatternList
+    link_triggers: WordList
     link_patterns: PatternList
     weights: CommercialWeights
     # Occurrences of one signal counted at most this many times.
