@@ -19,7 +19,7 @@ from pathlib import Path
 from rank_bm25 import BM25Okapi
 
 from redline.helpdesk import ask, load_knowledge
-from redline.helpdesk.render import PLACEHOLDER
+from redline.helpdesk.render import render
 from redline.helpdesk.retrieval import retriever_for
 from redline.policy import default_policy
 from redline.text import normalize
@@ -30,13 +30,14 @@ ROOT = Path(__file__).resolve().parents[1]
 class BigramPeer:
     """BM25 over character bigrams of the same article text: no segmenter, no vocabulary."""
 
-    def __init__(self, stopwords: tuple[str, ...]) -> None:
+    def __init__(self, policy) -> None:
         knowledge = load_knowledge()
         self.ids = list(knowledge.articles)
-        self.stop = set(stopwords)
+        self.stop = sorted(policy.helpdesk.stopwords, key=len, reverse=True)
+        mapping = policy.model_dump()
         docs = []
         for a in knowledge.articles.values():
-            text = " ".join([a.title, a.title, a.keywords, PLACEHOLDER.sub(" ", a.body)])
+            text = " ".join([a.title, a.title, a.keywords, render(a.body, mapping)])
             docs.append(self.tokens(text))
         self.bm25 = BM25Okapi(docs)
 
@@ -62,8 +63,8 @@ def main() -> None:
     cases = [json.loads(line) for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
     covered = [c for c in cases if c["article"]]
     uncovered = [c for c in cases if not c["article"]]
-    retriever = retriever_for(policy.helpdesk.stopwords)
-    peer = BigramPeer(policy.helpdesk.stopwords)
+    retriever = retriever_for(policy)
+    peer = BigramPeer(policy)
 
     rows = []
     misses: list[str] = []

@@ -16,7 +16,7 @@ and discussion shares with the health index's own definitions (checks.sentiment)
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -165,10 +165,19 @@ class BlockWords:
         return reasons
 
 
+# How a comment's text is checked: `check_text(text, policy, kind="comment")` by default.
+CommentChecker = Callable[[str, Policy], CheckResult]
+
+
+def check_comment(text: str, policy: Policy) -> CheckResult:
+    return check_text(text, policy, kind="comment")
+
+
 def triage(
     comments: Sequence[CommentInput],
     policy: Policy,
     block_words: Iterable[str] = (),
+    checker: CommentChecker = check_comment,
 ) -> Triage:
     """Label every comment and summarise the section; comments are judged one by one."""
     settings = policy.creator.comments
@@ -180,7 +189,7 @@ def triage(
             raise InputError(f"评论 id 重复：{comment.id}")
         seen.add(comment.id)
     words = BlockWords(block_words, policy)
-    triaged = tuple(_triage_one(comment, policy, words) for comment in comments)
+    triaged = tuple(_triage_one(comment, policy, words, checker) for comment in comments)
     any_scored = any(c.negative is not None for c in triaged)
     notes = () if any_scored or not triaged else ("没有可用的负面情绪评分：未折叠任何评论，负面占比未知",)
     by_note: dict[str, Summary] = {}
@@ -191,9 +200,9 @@ def triage(
     return Triage(triaged, _summary(list(triaged), policy), by_note, policy.version, notes)
 
 
-def _triage_one(comment: CommentInput, policy: Policy, words: BlockWords) -> TriagedComment:
+def _triage_one(comment: CommentInput, policy: Policy, words: BlockWords, checker: CommentChecker) -> TriagedComment:
     settings = policy.creator.comments
-    result = check_text(comment.text, policy, kind="comment")
+    result = checker(comment.text, policy)
     negative = _negative_score(result)
     question = _is_question(result)
     blocking = [

@@ -96,7 +96,7 @@ def ask(question: str, policy: Policy, senses: tuple[str, ...] | list[str] = ())
         if sense not in settled:
             settled.append(sense)
 
-    hits = retriever_for(settings.stopwords).search(text)
+    hits = retriever_for(policy).search(text)
     primary = _unique(article_id for sense in settled for article_id in sense.articles[:1])
     if not primary:
         if not hits or hits[0].score < settings.min_score:

@@ -11,13 +11,12 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-
 import jieba
 from rank_bm25 import BM25Okapi
 
 from redline.helpdesk.knowledge import Knowledge, load_knowledge
-from redline.helpdesk.render import PLACEHOLDER
+from redline.helpdesk.render import render
+from redline.policy import Policy
 from redline.text import normalize
 
 _WORDY = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
@@ -32,8 +31,12 @@ class Hit:
 
 
 class Retriever:
-    def __init__(self, knowledge: Knowledge, stopwords: tuple[str, ...]) -> None:
-        self._stopwords = frozenset(w.lower() for w in stopwords)
+    """BM25 over the articles as rendered under one policy: the examples an article lists from
+    the policy's word lists (炫富 words, soft diversion cues…) are searchable too."""
+
+    def __init__(self, knowledge: Knowledge, policy: Policy) -> None:
+        self._stopwords = frozenset(w.lower() for w in policy.helpdesk.stopwords)
+        self._min_chars = policy.helpdesk.min_token_chars
         jieba.setLogLevel(logging.WARNING)  # jieba announces its dictionary loading on stderr
         self._tokenizer = jieba.Tokenizer()
         self._tokenizer.initialize()
@@ -41,8 +44,9 @@ class Retriever:
             self._tokenizer.add_word(word, freq=50_000)
         self._ids = list(knowledge.articles)
         corpus = []
+        mapping = policy.model_dump()
         for article in knowledge.articles.values():
-            body = PLACEHOLDER.sub(" ", article.body)
+            body = render(article.body, mapping, where=article.id)
             text = " ".join([article.title] * _TITLE_WEIGHT + [article.keywords, body])
             corpus.append(self.tokens(text))
         self._bm25 = BM25Okapi(corpus)
@@ -52,7 +56,7 @@ class Retriever:
         return [
             token
             for token in self._tokenizer.lcut_for_search(normalized)
-            if _WORDY.search(token) and token not in self._stopwords
+            if len(token) >= self._min_chars and _WORDY.search(token) and token not in self._stopwords
         ]
 
     def search(self, question: str) -> list[Hit]:
@@ -76,7 +80,14 @@ def _domain_words(knowledge: Knowledge) -> set[str]:
     return words
 
 
-@lru_cache(maxsize=4)
-def retriever_for(stopwords: tuple[str, ...]) -> Retriever:
-    """One retriever per stop-word list (building it loads jieba's dictionary: about a second)."""
-    return Retriever(load_knowledge(), stopwords)
+_RETRIEVERS: dict[str, Retriever] = {}
+
+
+def retriever_for(policy: Policy) -> Retriever:
+    """One retriever per policy version (building the first loads jieba's dictionary: ~1 s)."""
+    retriever = _RETRIEVERS.get(policy.version)
+    if retriever is None:
+        if len(_RETRIEVERS) >= 4:
+            _RETRIEVERS.clear()
+        retriever = _RETRIEVERS[policy.version] = Retriever(load_knowledge(), policy)
+    return retriever

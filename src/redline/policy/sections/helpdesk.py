@@ -14,6 +14,8 @@ class HelpdeskPolicy(Section):
     related_ratio: float = Field(gt=0, le=1)
     # Longer questions are refused (nobody types 2 000 characters into a help desk).
     max_question_chars: int = Field(ge=10)
+    # Shorter tokens are dropped: single characters (里, 拿, 写) are mostly function words.
+    min_token_chars: int = Field(ge=1, le=4)
     # Words that carry no meaning for retrieval (小红书, 请问, 怎么…).
     stopwords: tuple[str, ...]
     # Where a person can help when the knowledge does not cover a question.
