@@ -22,6 +22,9 @@ SANCTION_LABELS = {
     "throttle_90": "限流 90%",
     "account_ban": "封禁账号",
     "commercial_rights_limited": "商业权益受限",
+    "demote_note": "笔记降权",
+    "remove_product_and_throttle": "商品下架并限流店铺",
+    "throttle_then_mute": "首次违规限流，再次违规禁言",
 }
 SCORE_LABELS = {"marketing": "营销强度", "negative": "负面情绪", "question": "具体提问", "length": "字数", "density": "信息密度"}
 

@@ -139,7 +139,8 @@ def render_text(result: CheckResult, request: CheckRequest, source: str, origina
         table.add_column("指标")
         table.add_column("数值", justify="right")
         for key, value in result.scores.items():
-            table.add_row(label(SCORE_LABELS, key), f"{value:.2f}" if isinstance(value, float) else str(value))
+            shown = f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
+            table.add_row(label(SCORE_LABELS, key), shown)
         console.print(table)
     if originality is not None:
         console.print(

@@ -9,6 +9,7 @@ normaliser only pays for an offset map when a text actually contains one.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -56,10 +57,17 @@ def _traditional_to_simplified_chars() -> dict[str, str]:
 
 @dataclass(frozen=True)
 class CharTable:
-    """`one_to_one[cp]` is the mapped code point, DELETE, or EXPAND (see `expansions`)."""
+    """`one_to_one[cp]` is the mapped code point, DELETE, or EXPAND (see `expansions`).
+
+    The same mapping is kept three ways, each fastest for one job: the NumPy array for bulk
+    1:1 mapping of long texts, `translations` for `str.translate` (short texts, and any text that
+    drops or expands characters), and `reshaping` — a regex matching any character that is
+    dropped or expanded — to learn cheaply whether a short text needs an offset map at all."""
 
     one_to_one: np.ndarray  # uint32[UNICODE_SIZE]
     expansions: dict[int, str]  # cp → replacement of length ≠ 1
+    translations: dict[int, str | None]  # cp → replacement (None = dropped), changed cps only
+    reshaping: re.Pattern[str]
 
     def lookup(self, char: str) -> str:
         mapped = int(self.one_to_one[ord(char)])
@@ -100,15 +108,37 @@ def build_char_table(decorations: str, symbol_words: dict[str, str]) -> CharTabl
         # Only the first code point carries the word; a trailing variation selector is dropped.
         mapping[ord(symbol[0])] = settle(word)
 
+    for cp in range(0xD800, 0xE000):  # lone surrogates
+        mapping[cp] = chr(REPLACEMENT_CHAR)
     table = np.arange(UNICODE_SIZE, dtype=np.uint32)
-    table[0xD800:0xE000] = REPLACEMENT_CHAR  # lone surrogates
     expansions: dict[int, str] = {}
+    translations: dict[int, str | None] = {}
+    reshaping_cps: list[int] = []
     for cp, replacement in mapping.items():
         if replacement == "":
             table[cp] = DELETE
+            translations[cp] = None
+            reshaping_cps.append(cp)
         elif len(replacement) == 1:
             table[cp] = ord(replacement)
+            translations[cp] = replacement
         else:
             table[cp] = EXPAND
             expansions[cp] = replacement
-    return CharTable(one_to_one=table, expansions=expansions)
+            translations[cp] = replacement
+            reshaping_cps.append(cp)
+    return CharTable(table, expansions, translations, re.compile(f"[{_character_class(reshaping_cps)}]"))
+
+
+def _character_class(code_points: list[int]) -> str:
+    """A regex character class body for a set of code points, as ranges."""
+    parts = []
+    ordered = sorted(set(code_points))
+    start = previous = ordered[0]
+    for cp in ordered[1:] + [-1]:
+        if cp == previous + 1:
+            previous = cp
+            continue
+        parts.append(re.escape(chr(start)) if start == previous else f"{re.escape(chr(start))}-{re.escape(chr(previous))}")
+        start = previous = cp
+    return "".join(parts)

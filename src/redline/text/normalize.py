@@ -5,15 +5,15 @@ simplified, digit forms, dropped decorations, symbol words), then runs of Chines
 digit context (一三八… → 138…). Alias and homophone forms of contact words (威信, vx, 绿泡泡…)
 are not rewritten here: the detectors' vocabularies carry them, mapped to their concept.
 
-Speed matters (every note, comment and DM passes through here), so the common case is done in
-bulk with NumPy over UTF-32 code units, and an offset map is built only when a character was
-dropped or expanded; otherwise positions are the same in both texts.
+Speed matters (every note, comment and DM passes through here): long texts are mapped in bulk
+with NumPy over UTF-32 code units, short ones with `str.translate`, and an offset map is built
+only when a character was dropped or expanded — and then only when a finding asks for it;
+otherwise positions are the same in both texts.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -25,33 +25,68 @@ _CHINESE_DIGIT_VALUES = str.maketrans({c: d for c, d in zip(_CHINESE_DIGITS, "00
 _SEPARATORS = r"\s\-_.·,/|~*+—–"
 
 
-@dataclass(frozen=True, slots=True)
 class NormalizedText:
     """`text` is the normalised form of `original`; `offsets[i]` is the original index of
-    normalised character i (None when the two texts are aligned character for character)."""
+    normalised character i, or None when the two texts are aligned character for character.
 
-    original: str
-    text: str
-    offsets: np.ndarray | None = None
+    When characters were dropped or expanded, the offset map is computed on first use: most
+    texts produce no finding and never need it."""
+
+    __slots__ = ("original", "text", "_offsets", "_table")
+
+    def __init__(self, original: str, text: str, offsets: np.ndarray | None = None, table: CharTable | None = None):
+        self.original = original
+        self.text = text
+        self._offsets = offsets
+        self._table = table  # set while the offset map is still to be computed
+
+    def __repr__(self) -> str:
+        return f"NormalizedText(text={self.text!r})"
+
+    @property
+    def offsets(self) -> np.ndarray | None:
+        if self._table is not None:
+            self._offsets = _offset_map(self.original, self._table)
+            self._table = None
+        return self._offsets
 
     def original_index(self, index: int) -> int:
-        if self.offsets is None:
-            return index
-        return int(self.offsets[index])
+        offsets = self.offsets
+        return index if offsets is None else int(offsets[index])
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map the normalised span [start, end) to the smallest original span covering it."""
-        if self.offsets is None:
+        offsets = self.offsets
+        if offsets is None:
             return start, end
         if not self.text:
             return 0, 0
         start = min(max(start, 0), len(self.text) - 1)
         end = min(max(end, start + 1), len(self.text))
-        return int(self.offsets[start]), int(self.offsets[end - 1]) + 1
+        return int(offsets[start]), int(offsets[end - 1]) + 1
 
     def original_slice(self, start: int, end: int) -> str:
         o_start, o_end = self.to_original(start, end)
         return self.original[o_start:o_end]
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+
+
+def _offset_map(original: str, table: CharTable) -> np.ndarray:
+    """Original index of every normalised character: each original character repeated as many
+    times as it produces (0 when dropped, the expansion's length when expanded)."""
+    mapped = table.one_to_one[_code_points(original)]
+    lengths = (mapped != DELETE).astype(np.int64)
+    for position in np.flatnonzero(mapped == EXPAND).tolist():
+        lengths[position] = len(table.expansions[ord(original[position])])
+    return np.repeat(np.arange(len(original), dtype=np.int64), lengths)
+
+
+# Below this length `str.translate` beats NumPy's fixed per-call costs (measured in
+# bench/bench_check.py's texts: ~40-character comments vs ~300-character notes).
+_SHORT_TEXT = 96
 
 
 class Normalizer:
@@ -64,33 +99,17 @@ class Normalizer:
     def normalize(self, original: str) -> NormalizedText:
         if not original:
             return NormalizedText(original, "")
-        codes = np.frombuffer(original.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-        mapped = self.table.one_to_one[codes]
-        # One comparison answers "anything dropped or expanded?" (both sentinels are ≥ DELETE).
-        special = mapped >= DELETE
-        if not special.any():
-            text = mapped.tobytes().decode("utf-32-le")
-            offsets = None
-        elif not (mapped == EXPAND).any():
-            keep = np.flatnonzero(~special)
-            text = mapped[keep].tobytes().decode("utf-32-le")
-            offsets = keep
+        table = self.table
+        if len(original) <= _SHORT_TEXT:
+            text = original.translate(table.translations)
+            aligned = table.reshaping.search(original) is None
         else:
-            text, offsets = self._with_expansions(original, mapped)
+            mapped = table.one_to_one[_code_points(original)]
+            # One comparison answers "anything dropped or expanded?" (both sentinels are ≥ DELETE).
+            aligned = not (mapped >= DELETE).any()
+            text = mapped.tobytes().decode("utf-32-le") if aligned else original.translate(table.translations)
         text = self._digits_in_numeral_runs(text)
-        return NormalizedText(original, text, offsets)
-
-    def _with_expansions(self, original: str, mapped: np.ndarray) -> tuple[str, np.ndarray]:
-        pieces: list[str] = []
-        offsets: list[int] = []
-        expansions = self.table.expansions
-        for index, code in enumerate(mapped.tolist()):
-            if code == DELETE:
-                continue
-            piece = expansions[ord(original[index])] if code == EXPAND else chr(code)
-            pieces.append(piece)
-            offsets.extend([index] * len(piece))
-        return "".join(pieces), np.asarray(offsets, dtype=np.int64)
+        return NormalizedText(original, text, None, None if aligned else table)
 
     def _digits_in_numeral_runs(self, text: str) -> str:
         if not self._has_chinese_digit.search(text):
