@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -100,6 +99,7 @@ def test_replies_inherit_nothing_from_their_thread(policy):
     result = triage(comments, policy, checker=scripted(scores))
     assert labels(result) == {"a": "block", "a1": "keep", "b": "fold", "b1": "keep"}
     assert (result.summary.threads, result.summary.replies) == (2, 2)
+    assert [c.replies for c in result.comments] == [1, 0, 1, 0]
 
 
 def test_summary_uses_the_index_definitions(policy):

@@ -62,6 +62,8 @@ def triage_command(
     for comment in result.comments:
         indent = "  ↳ " if comment.parent_id else ""
         reasons = "；".join(f"{r.detail}" + (f"（{r.excerpt}）" if r.excerpt and r.kind != "negative" else "") for r in comment.reasons)
+        if comment.label == "answer-first":
+            reasons += "；尚无回复" if comment.replies == 0 else f"；已有 {comment.replies} 条回复"
         table.add_row(
             indent + comment.id,
             f"[{_LABEL_STYLE[comment.label]}]{_LABEL_NAMES[comment.label]}[/]",

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import ahocorasick_rs
@@ -60,6 +60,7 @@ class TriagedComment:
     negative: float | None  # None: no sentiment score available
     question: bool
     reasons: tuple[Reason, ...]
+    replies: int = 0  # direct replies in the file: an answer-first question with 0 is still open
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -69,6 +70,7 @@ class TriagedComment:
             "label": self.label,
             "negative": None if self.negative is None else round(self.negative, 4),
             "question": self.question,
+            "replies": self.replies,
             "reasons": [
                 {"kind": r.kind, "excerpt": r.excerpt, "start": r.start, "end": r.end, "detail": r.detail}
                 for r in self.reasons
@@ -189,7 +191,13 @@ def triage(
             raise InputError(f"评论 id 重复：{comment.id}")
         seen.add(comment.id)
     words = BlockWords(block_words, policy)
-    triaged = tuple(_triage_one(comment, policy, words, checker) for comment in comments)
+    replies: dict[str, int] = {}
+    for comment in comments:
+        if comment.parent_id is not None:
+            replies[comment.parent_id] = replies.get(comment.parent_id, 0) + 1
+    triaged = tuple(
+        replace(_triage_one(comment, policy, words, checker), replies=replies.get(comment.id, 0)) for comment in comments
+    )
     any_scored = any(c.negative is not None for c in triaged)
     notes = () if any_scored or not triaged else ("没有可用的负面情绪评分：未折叠任何评论，负面占比未知",)
     by_note: dict[str, Summary] = {}

@@ -11,6 +11,7 @@ The answer cites the rule ids of the articles it is built from and lists them as
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ from redline.errors import InputError
 from redline.helpdesk.knowledge import Article, Knowledge, Sense, load_knowledge
 from redline.helpdesk.render import render
 from redline.helpdesk.retrieval import Hit, retriever_for
-from redline.helpdesk.senses import TermUse, term_uses
+from redline.helpdesk.senses import term_uses
 from redline.policy import Policy
 from redline.text import normalize
 
@@ -92,7 +93,7 @@ def ask(question: str, policy: Policy, senses: tuple[str, ...] | list[str] = ())
             )
         settled.append(pick)
     # A sense chosen for a term the question no longer names ("那第二种呢？") still counts.
-    for sense_id, sense in chosen.items():
+    for sense in chosen.values():
         if sense not in settled:
             settled.append(sense)
 
@@ -151,7 +152,10 @@ def _related(hits: list[Hit], primary: list[str], min_score: float, ratio: float
     return [hit.article_id for hit in hits if hit.score >= floor and hit.article_id not in primary][: max(0, top_k - len(primary))]
 
 
-def _with_senses(passages: list[tuple[str, str, str]], settled: list[Sense]):
+def _with_senses(
+    passages: list[tuple[str, str, str]], settled: list[Sense]
+) -> Iterator[tuple[Sense | None, tuple[str, str, str]]]:
+    """Each passage with the sense it answers (None when retrieval chose it)."""
     for passage in passages:
         sense = next((s for s in settled if s.articles and s.articles[0] == passage[0]), None)
         yield sense, passage
@@ -165,7 +169,7 @@ def _declined(policy: Policy) -> Answer:
     )
 
 
-def _unique(items) -> list[str]:
+def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 

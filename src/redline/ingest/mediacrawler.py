@@ -474,9 +474,8 @@ def _identify(path: Path, columns: list[str]) -> tuple[Exporter, Kind, Schema]:
         return "mediacrawler", "notes", _schema(path, keys, "笔记")
     if "user_id" in keys and "fans" in keys and "note_id" not in keys:
         return "mediacrawler", "creators", "old"
-    if keys & {"noteId", "noteCard", "interactInfo", "xsecToken"}:
-        if "noteId" in keys or "noteCard" in keys or "interactInfo" in keys:
-            return "xiaohongshu-mcp", "notes", "other"
+    if keys & {"noteId", "noteCard", "interactInfo"}:
+        return "xiaohongshu-mcp", "notes", "other"
     if keys & {"commentId", "subComments", "userInfo"} and "content" in keys:
         return "xiaohongshu-mcp", "comments", "other"
     if "笔记id" in keys or {"note_id", "note_type"} <= keys or "upload_time" in keys:
