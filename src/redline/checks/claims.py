@@ -10,7 +10,8 @@ Three cases carry heavier consequences, all from the policy:
 - a health-food note claiming to cure a disease (治疗糖尿病): the account ban. The same words
   outside a health-food note are a medical claim.
 Claim words told as personal history (医生给我治疗…) or inside an allowed phrase (治愈系) are
-not claims; service words (热玛吉, 水光针) are claims only in commercial content.
+not claims; service words (热玛吉, 水光针) are claims only in commercial content, and generic
+words (治疗, 疗效) outside commercial content only next to an efficacy cue (可以治疗, 治疗作用).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from redline.policy.schema import ClaimPolicy
 
 CLAIM_NAMES = ("medical", "aesthetic", "education", "food")
 CLAIM_LABELS = {"medical": "医疗功效", "aesthetic": "医美效果", "education": "教育承诺", "food": "保健食品功效"}
-_CLAIM, _ALLOWED, _CATEGORY, _NARRATIVE = "claim", "allowed", "category", "narrative"
+_CLAIM, _ALLOWED, _CATEGORY, _NARRATIVE, _CONTEXT = "claim", "allowed", "category", "narrative", "context"
 
 
 class ClaimsDetector:
@@ -48,6 +49,8 @@ class ClaimsDetector:
                 yield word, (name, _CATEGORY)
             for word in claim.narrative_cues:
                 yield word, (name, _NARRATIVE)
+            for word in claim.context_cues:
+                yield word, (name, _CONTEXT)
 
     def in_domain(self, doc: Document, name: str, hits: Sequence[Hit]) -> bool:
         """A note of this claim's domain: by its category, or by the domain's words in the text."""
@@ -57,7 +60,16 @@ class ClaimsDetector:
         return any(h.tag == (name, _CATEGORY) for h in hits)
 
     def _narrated(self, hit: Hit, cues: Sequence[Hit], window: int) -> bool:
+        """A cue shortly BEFORE the word (医生给她治疗)."""
         return any(cue.end <= hit.start and hit.start - cue.end <= window for cue in cues)
+
+    def _in_context(self, hit: Hit, cues: Sequence[Hit], window: int) -> bool:
+        """A cue shortly before or after the word (可以治疗, 治疗作用), not inside it."""
+        return any(
+            (cue.end <= hit.start and hit.start - cue.end <= window)
+            or (cue.start >= hit.end and cue.start - hit.end <= window)
+            for cue in cues
+        )
 
     def detect(self, doc: Document, hits: Sequence[Hit]) -> Iterable[Finding]:
         if not hits:
@@ -83,6 +95,10 @@ class ClaimsDetector:
                 name, claim = "medical", self.claims["medical"]  # curing a disease, outside food
             if hit.word in claim.commercial_only and not commercial:
                 continue
+            if hit.word in claim.needs_context and not commercial:
+                cues = [h for h in hits if h.tag == (name, _CONTEXT)]
+                if not self._in_context(hit, cues, claim.context_window):
+                    continue
             cues = [h for h in hits if h.tag == (name, _NARRATIVE)]
             if cues and self._narrated(hit, cues, claim.narrative_window):
                 continue

@@ -17,7 +17,7 @@ from redline.checks.wordhits import GatedPatterns, select, spans
 from redline.policy import Policy
 
 KINDS = ("wealth", "clickbait", "anxiety", "severe")
-_ALLOWED = "allowed"
+_ALLOWED, _TOPIC, _TRADE = "allowed", "severe_topic", "trade_cue"
 _EVIDENCE = {
     "wealth": "炫富表述「{word}」：平台价值观审核拦截炫耀财富、贬低他人消费能力的内容。",
     "clickbait": "标题党用语「{word}」：用夸张、恐吓或悬念骗取点击。",
@@ -53,6 +53,10 @@ class ValuesDetector:
                 yield word, "clickbait"
         for word in self.section.allowed:
             yield word, _ALLOWED
+        for word in self.section.severe_topics:
+            yield word, _TOPIC
+        for word in self.section.severe_trade_cues:
+            yield word, _TRADE
         for _kind, gate in self.gates:
             yield from gate.vocabulary()
 
@@ -63,13 +67,30 @@ class ValuesDetector:
             for match in gate.finditer(text, hits)
         ]
 
+    def _traded_topics(self, hits: Sequence[Hit]) -> list[Hit]:
+        """Severe topics (毒品, 代孕) with a trade cue (出售, 包成功) close by, as severe hits."""
+        topics = [h for h in hits if h.tag == _TOPIC]
+        if not topics:
+            return []
+        cues = [h for h in hits if h.tag == _TRADE]
+        window = self.section.severe_window
+        return [
+            Hit(topic.start, topic.end, topic.word, "severe")
+            for topic in topics
+            if any(
+                (cue.end <= topic.start and topic.start - cue.end <= window)
+                or (cue.start >= topic.end and cue.start - topic.end <= window)
+                for cue in cues
+            )
+        ]
+
     def detect(self, doc: Document, hits: Sequence[Hit]) -> Iterable[Finding]:
         if not hits:
             return []
         in_title = doc.field_name == "title"
         candidates = [
             h for h in hits if h.tag in KINDS and (in_title or h.word not in self.title_only)
-        ] + self._pattern_hits(doc.text, hits)
+        ] + self._pattern_hits(doc.text, hits) + self._traded_topics(hits)
         if not candidates:
             return []
         allowed = spans(h for h in hits if h.tag == _ALLOWED)

@@ -151,6 +151,11 @@ class ClaimPolicy(Section):
     # Words shortly before a claim word that make it a personal account (医生给我治疗).
     narrative_cues: WordList = ()
     narrative_window: int = Field(default=0, ge=0, le=50)
+    # Generic words that are claims only with one of `context_cues` within `context_window`
+    # characters (before or after), unless the content is commercial.
+    needs_context: WordList = ()
+    context_cues: WordList = ()
+    context_window: int = Field(default=0, ge=0, le=50)
     # Every credential listed is needed (ids as passed with --credentials).
     credentials: WordList = Field(min_length=1)
     credential_name: str
@@ -178,6 +183,10 @@ class ValuesPolicy(Section):
     anxiety_triggers: WordList = ()
     anxiety_patterns: PatternList = ()
     severe: WordList
+    # Severe only with a trade / solicitation cue within `severe_window` characters.
+    severe_topics: WordList = ()
+    severe_trade_cues: WordList = ()
+    severe_window: int = Field(default=0, ge=0, le=50)
     # Phrases containing a listed word that are not the thing itself (刚刚好, 远离毒品).
     allowed: WordList = ()
     severity: Severity
