@@ -87,7 +87,7 @@ def main() -> None:
     args = parser.parse_args()
 
     checker = checker_for()
-    words = checker._words  # the same word lists the detectors use
+    words = checker.vocabulary_words  # the same word lists the detectors use
     automaton = ahocorasick.Automaton()
     for index, word in enumerate(words):
         automaton.add_word(word, index)

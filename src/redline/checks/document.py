@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from redline.checks.finding import COMMERCIAL_KINDS, CheckRequest, Finding, Severity
 from redline.policy import Policy
 from redline.text.normalize import NormalizedText
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """A vocabulary word found in the normalised text: [start, end) and the detector's tag."""
+class Hit(NamedTuple):
+    """A vocabulary word found in the normalised text: [start, end) and the detector's tag.
+    (A named tuple: the shared scan creates one per match, so creation must be cheap.)"""
 
     start: int
     end: int

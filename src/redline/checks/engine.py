@@ -54,6 +54,15 @@ class Checker:
                 per_detector[detector_index].append(Hit(start, end, word, tag))
         return per_detector
 
+    @property
+    def vocabulary_size(self) -> int:
+        return len(self._words)
+
+    @property
+    def vocabulary_words(self) -> list[str]:
+        """Every word of every detector (what a bare word-list scan would look for)."""
+        return list(self._words)
+
     def check_field(self, request: CheckRequest, text: str, field_name: str, scores: dict[str, float]) -> list[Finding]:
         doc = Document(request, self.policy, self.normalizer.normalize(text), field_name, scores)
         hits = self.scan(doc.text)
