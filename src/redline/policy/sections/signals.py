@@ -1,6 +1,8 @@
 """Behavioural-signal thresholds (SPEC R-SIG)."""
 
-from pydantic import Field, model_validator
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
 
 from redline.policy.sections.base import Section
 
@@ -38,8 +40,39 @@ class SignalsPolicy(Section):
     burst_suspicious_share: float = Field(gt=0, le=1)
     new_account_days: int = Field(ge=1)
     inactive_days: int = Field(ge=1)
+    timezone: str = Field(min_length=1)
+    metrics_window_days: int = Field(ge=1, le=366)
+    completion_min_fraction: float = Field(gt=0, le=1)
+    min_reads: int = Field(ge=1)
+    min_impressions: int = Field(ge=1)
+    min_watches: int = Field(ge=1)
+    min_dwell_events: int = Field(ge=1)
+    min_comments: int = Field(ge=1)
+    min_fans: int = Field(ge=1)
+    dwell_baseline_min_notes: int = Field(ge=1)
+    valid_report_reasons: tuple[str, ...] = Field(min_length=1)
+    dwell_baselines: dict[str, float]
     completion_short: CompletionShort
     completion_long: CompletionLong
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("dwell_baselines")
+    @classmethod
+    def _baselines(cls, value: dict[str, float]) -> dict[str, float]:
+        if "default" not in value:
+            raise ValueError("dwell_baselines needs a `default` entry")
+        bad = [key for key, seconds in value.items() if not seconds > 0]
+        if bad:
+            raise ValueError(f"dwell baselines must be positive seconds: {', '.join(bad)}")
+        return value
 
     @model_validator(mode="after")
     def _ordered(self) -> "SignalsPolicy":

@@ -1,0 +1,48 @@
+"""Piecewise-linear score curves whose breakpoints come from the policy.
+
+A curve is a list of (x, score) points with x ascending. Between two points the score is linear;
+below the first point it is the first score, above the last the last score. Two points with the
+same x make a step: x itself takes the second (upper) score, anything below it the first. So the
+policy's "≥ 3 % is healthy" is written as a step at 0.03.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+Curve = Sequence[Sequence[float]]
+
+
+def score_curve(values: np.ndarray, curve: Curve) -> np.ndarray:
+    """Scores for `values` (NaN stays NaN = unknown)."""
+    xs = np.asarray([point[0] for point in curve], dtype=np.float64)
+    ys = np.asarray([point[1] for point in curve], dtype=np.float64)
+    values = np.asarray(values, dtype=np.float64)
+    out = np.full(values.shape, np.nan)
+    known = ~np.isnan(values)
+    v = values[known]
+    # Index of the first point strictly right of v: the segment is (right - 1, right).
+    right = np.searchsorted(xs, v, side="right")
+    result = np.empty(v.shape)
+    below = right == 0
+    above = right == len(xs)
+    inside = ~below & ~above
+    result[below] = ys[0]
+    result[above] = ys[-1]
+    r = right[inside]
+    x0, x1, y0, y1 = xs[r - 1], xs[r], ys[r - 1], ys[r]
+    span = x1 - x0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(span > 0, (v[inside] - x0) / np.where(span > 0, span, 1.0), 0.0)
+    result[inside] = y0 + t * (y1 - y0)
+    out[known] = result
+    return out
+
+
+def score_one(value: float | None, curve: Curve) -> float | None:
+    if value is None:
+        return None
+    result = score_curve(np.asarray([value], dtype=np.float64), curve)[0]
+    return None if np.isnan(result) else float(result)

@@ -1,0 +1,324 @@
+"""The daily job: events + store → signals (Ibis on DuckDB or Spark) → index for every note and
+account → stored per day (history kept)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from redline.health.deductions import deductions_for
+from redline.health.model import COMPONENTS
+from redline.health.score import note_bonus_flags, note_weights, score_accounts, score_notes
+from redline.home import DataHome
+from redline.pipeline.textchecks import refresh_comment_labels, refresh_note_checks
+from redline.policy import Policy
+from redline.signals.engines import Engine, make_engine
+from redline.signals.expressions import SignalTables, Window, account_signals, note_signals
+from redline.store.database import Database
+from redline.store.health import (
+    RunRecord,
+    load_accounts,
+    load_comment_labels,
+    load_notes,
+    save_account_days,
+    save_run,
+    write_note_results,
+)
+from redline.store.lake import EventLake
+
+NOTE_METRIC_COLUMNS = (
+    "impressions", "reads", "likes", "saves", "comment_events", "shares", "orders", "order_amount",
+    "watches", "likes_known", "interaction_rate", "ctr", "video_length", "completion_rate",
+    "completion_short", "completion_long", "completion_other", "avg_dwell", "dwell_baseline",
+    "dwell_baseline_source", "dwell_ratio", "valid_reports", "reports_24h_max", "engagement",
+    "suspicious_engagement", "burst_engagement", "bursts", "fake_engagement", "labelled_comments",
+    "negative_comments", "discussion", "fan_match", "fan_activity", "brand_linkage", "has_events",
+)
+
+
+@dataclass
+class RecomputeResult:
+    day: date
+    engine: str
+    policy_version: str
+    notes: int
+    accounts: int
+    events: int
+    timings: dict[str, float] = field(default_factory=dict)
+    notes_file: Path | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "day": self.day.isoformat(),
+            "engine": self.engine,
+            "policy_version": self.policy_version,
+            "notes": self.notes,
+            "accounts": self.accounts,
+            "events": self.events,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+def _floats(table: pa.Table, name: str) -> np.ndarray:
+    column = table.column(name)
+    return pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+
+
+def _strings(table: pa.Table, name: str) -> np.ndarray:
+    return np.asarray(table.column(name).to_pylist(), dtype=object)
+
+
+def compute_signals(engine: Engine, lake: EventLake, inputs: dict[str, pa.Table], window: Window, policy: Policy) -> tuple[pa.Table, pa.Table, int]:
+    """Run the signal expressions; returns (note metrics, account metrics, events read)."""
+    window_files = lake.files(window.first_day_needed, window.day)
+    follow_files = lake.files(None, window.day)
+    events = engine.events(window_files)
+    follows_all = engine.events(follow_files) if follow_files != window_files else events
+    follows = follows_all.filter(follows_all.event_type.isin(["follow", "unfollow"]))
+    counts = engine.execute(
+        events.aggregate(
+            events=events.count(),
+            logins=(events.event_type == "login").cast("int64").sum(),
+        )
+    ).to_pylist()[0]
+    tables = SignalTables(
+        events=events,
+        follows=follows,
+        notes=engine.table(inputs["notes"]),
+        accounts=engine.table(inputs["accounts"]),
+        fan_interests=engine.table(inputs["fan_interests"]),
+        comments=engine.table(inputs["comments"]),
+        has_logins=bool(counts["logins"]),
+    )
+    notes = engine.execute(note_signals(tables, window, policy)).sort_by("note_id")
+    note_view = engine.table(notes.select(["note_id", "account_id", "published_epoch", "likes_known"]))
+    accounts = engine.execute(account_signals(tables, note_view, window, policy)).sort_by("account_id")
+    return notes, accounts, int(counts["events"] or 0)
+
+
+def _dwell_ratio(notes: pa.Table, policy: Policy) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    s = policy.signals
+    avg = _floats(notes, "avg_dwell")
+    data_mean = _floats(notes, "category_dwell_mean")
+    data_count = _floats(notes, "category_dwell_notes")
+    categories = notes.column("category").to_pylist()
+    fallback = np.asarray([s.dwell_baselines.get(c or "", s.dwell_baselines["default"]) for c in categories])
+    from_data = (data_count >= s.dwell_baseline_min_notes) & ~np.isnan(data_mean) & (data_mean > 0)
+    baseline = np.where(from_data, data_mean, fallback)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = avg / baseline
+    source = ["data" if flag else "policy" for flag in from_data]
+    return ratio, baseline, source
+
+
+def score_day(
+    notes: pa.Table,
+    accounts: pa.Table,
+    window: Window,
+    policy: Policy,
+    deductions: dict[str, tuple[float, list[dict]]],
+    engine_name: str,
+    computed_at: datetime,
+) -> tuple[pa.Table, list[dict[str, Any]]]:
+    """Score notes and accounts from their metrics; returns (note results, account rows)."""
+    n, m = notes.num_rows, accounts.num_rows
+    account_ids = _strings(accounts, "account_id")
+    position = {account_id: i for i, account_id in enumerate(account_ids)}
+    note_accounts = notes.column("account_id").to_pylist()
+    note_account = np.asarray([position.get(a, -1) for a in note_accounts], dtype=np.int64)
+    fan_activity_by_account = _floats(accounts, "fan_activity")
+    note_fan_activity = np.where(note_account >= 0, fan_activity_by_account[np.maximum(note_account, 0)], np.nan) if m else np.full(n, np.nan)
+
+    dwell_ratio, baseline, baseline_source = _dwell_ratio(notes, policy)
+    brand_ids = notes.column("brand_account_id").to_pylist()
+    brand_points = np.asarray([deductions.get(b, (0.0, []))[0] if b else np.nan for b in brand_ids], dtype=np.float64)
+    originality = _floats(notes, "originality")
+    values = {
+        "originality": originality,
+        "text_q2": _floats(notes, "text_q2"),
+        "text_q3": _floats(notes, "text_q3"),
+        "text_c1": _floats(notes, "text_c1"),
+        "text_c2": _floats(notes, "text_c2"),
+        "text_c3": _floats(notes, "text_c3"),
+        "completion_short": _floats(notes, "completion_short"),
+        "completion_long": _floats(notes, "completion_long"),
+        "completion_other": _floats(notes, "completion_other"),
+        "ctr": _floats(notes, "ctr"),
+        "brand_linkage": brand_points,
+        "fake_engagement": _floats(notes, "fake_engagement"),
+        "reports": _floats(notes, "reports_24h_max"),
+        "negative_comments": _floats(notes, "negative_comments"),
+        "interaction_rate": _floats(notes, "interaction_rate"),
+        "dwell_ratio": dwell_ratio,
+        "fan_activity": note_fan_activity,
+        "fan_match": _floats(notes, "fan_match"),
+        "discussion": _floats(notes, "discussion"),
+    }
+    chars = np.nan_to_num(_floats(notes, "text_chars"), nan=0.0)
+    flags = note_bonus_flags(values, chars, policy)
+    note_scores = score_notes(values, flags, n, policy)
+
+    # Account index: its notes' indicators (recency × exposure) plus account-level parts.
+    impressions = _floats(notes, "impressions")
+    reads = _floats(notes, "reads")
+    exposure = np.where(impressions > 0, impressions, reads)
+    weights = note_weights(_floats(notes, "published_epoch"), exposure, window.end, policy)
+    keep = note_account >= 0
+    account_values = {
+        "imbalance": _floats(accounts, "imbalance"),
+        "fake_followers": _floats(accounts, "fake_followers"),
+        "fan_activity": fan_activity_by_account,
+    }
+    points = np.asarray([deductions.get(a, (0.0, []))[0] for a in account_ids], dtype=np.float64)
+    account_scores = score_accounts(
+        {code: v[keep] for code, v in note_scores.indicators.items()},
+        note_account[keep],
+        weights[keep],
+        account_values,
+        points,
+        m,
+        policy,
+    )
+
+    note_columns: dict[str, Any] = {
+        "note_id": notes.column("note_id"),
+        "account_id": notes.column("account_id"),
+        "category": notes.column("category"),
+        "published_epoch": notes.column("published_epoch"),
+        "text_chars": notes.column("text_chars"),
+        "has_check": notes.column("has_check"),
+        "dynamic_cover": notes.column("dynamic_cover"),
+        "brand_account_id": notes.column("brand_account_id"),
+    }
+    extra = {
+        "dwell_ratio": dwell_ratio,
+        "dwell_baseline": baseline,
+        "dwell_baseline_source": pa.array(baseline_source, pa.string()),
+        "fan_activity": note_fan_activity,
+        "brand_linkage": brand_points,
+        "originality": originality,
+    }
+    for name in NOTE_METRIC_COLUMNS:
+        if name in extra:
+            note_columns[name] = extra[name]
+        elif name in notes.column_names:
+            note_columns[name] = notes.column(name)
+    note_columns["originality"] = originality
+    note_columns["bonus_originality"] = flags["originality"]
+    note_columns["bonus_discussion"] = flags["discussion"]
+    for name, column in note_scores.columns().items():
+        note_columns[name] = column
+    note_columns["account_weight"] = weights
+    note_columns["policy_version"] = pa.array([policy.version] * n, pa.string())
+    note_columns["engine"] = pa.array([engine_name] * n, pa.string())
+    note_table = pa.table({k: (pa.array(v, from_pandas=True) if isinstance(v, np.ndarray) else v) for k, v in note_columns.items()})
+
+    account_rows = _account_rows(accounts, account_scores, deductions, note_account[keep], window, policy, engine_name, computed_at)
+    return note_table, account_rows
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, (float, np.floating)):
+        return None if np.isnan(value) else round(float(value), 6)
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+ACCOUNT_METRICS = ("followers", "fans_known", "active_fans", "fan_activity", "follows_window", "burst_follows", "fake_followers", "recent_notes", "imbalance")
+
+
+def _account_rows(accounts, scores, deductions, note_account, window, policy, engine_name, computed_at) -> list[dict[str, Any]]:
+    m = accounts.num_rows
+    notes_per_account = np.bincount(note_account, minlength=m) if len(note_account) else np.zeros(m, dtype=np.int64)
+    metrics = {name: accounts.column(name).to_pylist() for name in ACCOUNT_METRICS}
+    columns = scores.columns()
+    account_components = [c.key for c in COMPONENTS if c.level in ("account", "both")]
+    rows = []
+    for i, account_id in enumerate(accounts.column("account_id").to_pylist()):
+        points, entries = deductions.get(account_id, (0.0, []))
+        details = {
+            "metrics": {name: _clean(metrics[name][i]) for name in ACCOUNT_METRICS},
+            "indicators": {code: _clean(scores.indicators[code][i]) for code in scores.indicators},
+            "from_notes": {code: _clean(scores.from_notes[code][i]) for code in scores.from_notes},
+            "from_account": {code: _clean(scores.from_account[code][i]) for code in scores.from_account},
+            "components": {key: _clean(scores.components[key][i]) for key in account_components},
+            "deduction_entries": entries,
+            "notes_weight": _clean(scores.notes_weight[i]),
+        }
+        rows.append(
+            {
+                "account_id": account_id,
+                "day": window.day,
+                "health_index": _clean(columns["index"][i]),
+                "index_before_deductions": _clean(columns["index_before_deductions"][i]),
+                "deductions": float(points),
+                "quality": _clean(columns["dim_quality"][i]),
+                "compliance": _clean(columns["dim_compliance"][i]),
+                "feedback": _clean(columns["dim_feedback"][i]),
+                "coverage": _clean(columns["coverage"][i]) or 0.0,
+                "notes": int(notes_per_account[i]),
+                "policy_version": policy.version,
+                "engine": engine_name,
+                "computed_at": computed_at,
+                "details": details,
+            }
+        )
+    return rows
+
+
+def recompute(
+    database: Database,
+    home: DataHome,
+    day: date,
+    policy: Policy,
+    engine: str | Engine = "duckdb",
+    refresh_text: bool = True,
+) -> RecomputeResult:
+    """Compute and store the index of every note and account for `day`."""
+    started = datetime.now(timezone.utc)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = now - clock
+        clock = now
+
+    window = Window.for_day(day, policy)
+    if refresh_text:
+        refresh_note_checks(database, policy, home=home)
+        refresh_comment_labels(database, policy)
+    lap("text_checks")
+    accounts, interests = load_accounts(database)
+    inputs = {
+        "notes": load_notes(database, window.end),
+        "accounts": accounts,
+        "fan_interests": interests,
+        "comments": load_comment_labels(database),
+    }
+    lap("load_store")
+    runner = make_engine(engine) if isinstance(engine, str) else engine
+    lake = EventLake.in_home(home.lake_dir)
+    notes, account_metrics, events = compute_signals(runner, lake, inputs, window, policy)
+    lap("signals")
+    at = datetime.fromtimestamp(window.end, timezone.utc)
+    brand_ids = {b for b in inputs["notes"].column("brand_account_id").to_pylist() if b}
+    deductions = deductions_for(database, set(account_metrics.column("account_id").to_pylist()) | brand_ids, at, policy)
+    lap("deductions")
+    note_table, account_rows = score_day(notes, account_metrics, window, policy, deductions, runner.name, started)
+    lap("score")
+    notes_file = write_note_results(home.root, day, note_table)
+    save_account_days(database, day, account_rows)
+    result = RecomputeResult(day, runner.name, policy.version, note_table.num_rows, len(account_rows), events, timings, notes_file)
+    lap("store")
+    save_run(database, RunRecord(day, runner.name, policy.version, started, datetime.now(timezone.utc), result.notes, result.accounts, events, dict(timings)))
+    return result

@@ -1,0 +1,294 @@
+"""All behavioural metrics of SPEC R-SIG as Ibis expressions (one definition, any backend).
+
+Inputs (`SignalTables`): the lake's events of the window, the follow/unfollow events of all
+history (fans), and the store's notes, fans' interests and comment labels. Outputs: one row per
+note and one row per account, with every number the indicators read. A metric whose sample is
+too small (policy `signals.min_*`) is NULL = unknown, never 0.
+
+Per note: impressions, reads, likes, saves, comments, shares, orders, interaction rate
+((likes + saves + comments) / reads), click-through (reads / impressions), video completion
+(views watched to the end, by duration bucket), average dwell and its ratio to the category
+baseline computed from the same data, valid reports (one per reporter, reasons from the policy)
+in the worst 24 h window, share of engagement inside bursts from new or inactive users, negative
+and discussion shares of the comments, and the share of the author's fans interested in the
+note's category. Per account: fans from follow events, active fans (≥ 3 logins in 28 days), the
+share of follows inside bursts (purchased followers), and average likes per recent note.
+
+Times are compared as epoch seconds, which every backend computes the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import ibis
+import ibis.expr.types as ir
+
+from redline.policy import Policy
+
+DAY_SECONDS = 86_400
+ENGAGEMENT_TYPES = ("like", "save", "comment")
+
+
+@dataclass(frozen=True)
+class Window:
+    """The day computed and the epoch-second bounds derived from it and the policy."""
+
+    day: date
+    end: int  # first second after the day (local calendar day in the policy's zone)
+    metrics_start: int
+    fan_start: int
+    inactive_start: int
+    recent_start: int
+
+    @classmethod
+    def for_day(cls, day: date, policy: Policy) -> "Window":
+        zone = ZoneInfo(policy.signals.timezone)
+        end = int(datetime.combine(day + timedelta(days=1), time(0), zone).timestamp())
+        s = policy.signals
+
+        def back(days: int) -> int:
+            return int(datetime.combine(day - timedelta(days=days - 1), time(0), zone).timestamp())
+
+        return cls(day, end, back(s.metrics_window_days), back(s.fan_active_window_days), back(s.inactive_days), back(policy.index.recent_days))
+
+    @property
+    def first_day_needed(self) -> date:
+        """The earliest lake day any windowed metric reads."""
+        zone_days = (self.end - min(self.metrics_start, self.fan_start, self.inactive_start)) // DAY_SECONDS
+        return self.day - timedelta(days=int(zone_days) - 1)
+
+
+@dataclass(frozen=True)
+class SignalTables:
+    events: ir.Table  # lake events of the window (EVENT_SCHEMA columns)
+    follows: ir.Table  # follow/unfollow events of all history up to the day
+    notes: ir.Table  # note_id, account_id, category, note_type, video_seconds, published_epoch, liked_count
+    accounts: ir.Table  # account_id, followers
+    fan_interests: ir.Table  # account_id, interest, share
+    comments: ir.Table  # note_id, negative (int 0/1), question (int 0/1)
+    has_logins: bool  # whether the lake has login events in the window at all
+
+
+def _count(condition: ir.BooleanValue) -> ir.IntegerScalar:
+    return ibis.ifelse(condition, 1, 0).sum().cast("int64")
+
+
+def _ratio(numerator: ir.NumericValue, denominator: ir.NumericValue, enough: ir.BooleanValue) -> ir.FloatingValue:
+    return ibis.ifelse(enough & (denominator > 0), numerator.cast("float64") / denominator.cast("float64"), ibis.null("float64"))
+
+
+def _user_activity(events: ir.Table, window: Window) -> ir.Table:
+    logins = events.filter(events.event_type == "login")
+    epoch = logins.ts.epoch_seconds()
+    return logins.group_by("user_id").aggregate(
+        fan_window_logins=_count(epoch >= window.fan_start),
+        inactive_window_logins=_count(epoch >= window.inactive_start),
+    )
+
+
+def _suspicious(table: ir.Table, users: ir.Table, policy: Policy, has_logins: bool) -> ir.Table:
+    """Mark each engagement by a user younger than `new_account_days` or, when the lake has login
+    data, inactive (no login in `inactive_days`)."""
+    s = policy.signals
+    joined = table.left_join(users, table.user_id == users.user_id).select(table, users.inactive_window_logins)
+    epoch = joined.ts.epoch_seconds()
+    created = joined.user_created_at.epoch_seconds()
+    new_user = joined.user_created_at.notnull() & ((epoch - created) < s.new_account_days * DAY_SECONDS)
+    suspicious = new_user
+    if has_logins:
+        suspicious = suspicious | (joined.inactive_window_logins.fill_null(0) == 0)
+    return joined.mutate(
+        suspicious=ibis.ifelse(suspicious, 1, 0),
+        bucket=(epoch // (s.burst_window_minutes * 60)).cast("int64"),
+    )
+
+
+def _bursts(marked: ir.Table, key: str, policy: Policy) -> ir.Table:
+    """Per key: engagement, suspicious engagement and engagement inside bursts (a time bucket with
+    ≥ burst_min_events of which ≥ burst_suspicious_share come from suspicious users)."""
+    s = policy.signals
+    buckets = marked.group_by([key, "bucket"]).aggregate(n=marked.count(), s=marked.suspicious.sum().cast("int64"))
+    is_burst = (buckets.n >= s.burst_min_events) & (buckets.s.cast("float64") >= buckets.n.cast("float64") * s.burst_suspicious_share)
+    return buckets.group_by(key).aggregate(
+        engagement=buckets.n.sum().cast("int64"),
+        suspicious_engagement=buckets.s.sum().cast("int64"),
+        burst_engagement=ibis.ifelse(is_burst, buckets.n, 0).sum().cast("int64"),
+        bursts=_count(is_burst),
+    )
+
+
+def _attach(left: ir.Table, right: ir.Table, key: str) -> ir.Table:
+    """Left join `right` on `key`, keeping every column of `left` and right's other columns."""
+    joined = left.left_join(right, left[key] == right[key])
+    return joined.select(left, *[right[name] for name in right.columns if name != key])
+
+
+def note_signals(t: SignalTables, window: Window, policy: Policy) -> ir.Table:
+    s = policy.signals
+    events = t.events
+    epoch = events.ts.epoch_seconds()
+    note_events = events.filter(events.note_id.notnull() & (epoch >= window.metrics_start) & (epoch < window.end))
+    kind = note_events.event_type
+    watch = kind == "watch"
+    timed = kind.isin(["dwell", "watch"])
+    completed = watch & (note_events.seconds >= note_events.duration * s.completion_min_fraction)
+    counts = note_events.group_by("note_id").aggregate(
+        events=note_events.count().cast("int64"),
+        impressions=_count(kind == "impression"),
+        reads=_count(kind == "read"),
+        likes=_count(kind == "like"),
+        saves=_count(kind == "save"),
+        comment_events=_count(kind == "comment"),
+        shares=_count(kind == "share"),
+        orders=_count(kind == "order"),
+        order_amount=ibis.ifelse(kind == "order", note_events.amount, 0.0).sum(),
+        watches=_count(watch),
+        watches_completed=_count(completed),
+        watch_duration_sum=ibis.ifelse(watch, note_events.duration, 0.0).sum(),
+        timed_events=_count(timed),
+        timed_seconds=ibis.ifelse(timed, note_events.seconds, 0.0).sum(),
+    )
+
+    # Valid reports: listed reasons, one per reporter; the most within any 24 h window.
+    reports = note_events.filter((kind == "report") & note_events.reason.isin(list(s.valid_report_reasons)))
+    reports = reports.mutate(epoch=reports.ts.epoch_seconds())
+    per_reporter = reports.group_by(["note_id", "user_id"]).aggregate(first=reports.epoch.min())
+    span = s.reports_window_hours * 3600
+    trailing = ibis.window(group_by="note_id", order_by="first", range=(-(span - 1), 0))
+    with_window = per_reporter.mutate(in_window=per_reporter.count().over(trailing))
+    report_stats = with_window.group_by("note_id").aggregate(
+        valid_reports=with_window.count().cast("int64"),
+        reports_24h_max=with_window.in_window.max().cast("int64"),
+    )
+
+    users = _user_activity(events, window)
+    engagement = note_events.filter(kind.isin(list(ENGAGEMENT_TYPES)))
+    burst_stats = _bursts(_suspicious(engagement, users, policy, t.has_logins), "note_id", policy)
+
+    comment_stats = t.comments.group_by("note_id").aggregate(
+        labelled_comments=t.comments.count().cast("int64"),
+        negative_comments=t.comments.negative.sum().cast("int64"),
+        question_comments=t.comments.question.sum().cast("int64"),
+    )
+
+    interest_accounts = t.fan_interests.select("account_id").distinct().mutate(has_interests=ibis.literal(1))
+    n = _attach(t.notes, counts, "note_id")
+    n = _attach(n, report_stats, "note_id")
+    n = _attach(n, burst_stats, "note_id")
+    n = _attach(n, comment_stats, "note_id")
+    fi = t.fan_interests
+    n = n.left_join(fi, (n.account_id == fi.account_id) & (n.category == fi.interest)).select(n, interest_share=fi.share)
+    n = _attach(n, interest_accounts, "account_id")
+
+    zero = lambda column: column.fill_null(0)  # noqa: E731 - counts absent from the lake are 0
+    reads, impressions, likes = zero(n.reads), zero(n.impressions), zero(n.likes)
+    has_events = zero(n.events) > 0
+    timed = zero(n.timed_events)
+    avg_dwell = _ratio(zero(n.timed_seconds), timed, timed >= s.min_dwell_events)
+    video_length = ibis.coalesce(n.video_seconds, _ratio(zero(n.watch_duration_sum), zero(n.watches), zero(n.watches) > 0))
+    completion = _ratio(zero(n.watches_completed), zero(n.watches), zero(n.watches) >= s.min_watches)
+    short = (video_length >= s.completion_short.min_seconds) & (video_length <= s.completion_short.max_seconds)
+    long = (video_length >= s.completion_long.min_seconds) & (video_length <= s.completion_long.max_seconds)
+    labelled = zero(n.labelled_comments)
+    n = n.mutate(
+        has_events=ibis.ifelse(has_events, 1, 0),
+        impressions=impressions,
+        reads=reads,
+        likes=likes,
+        saves=zero(n.saves),
+        comment_events=zero(n.comment_events),
+        shares=zero(n.shares),
+        orders=zero(n.orders),
+        order_amount=zero(n.order_amount),
+        watches=zero(n.watches),
+        # Likes as known: from events when the lake has any for the note, else the imported count.
+        likes_known=ibis.ifelse(has_events, likes, n.liked_count),
+        # Engagement inside detected bursts (bought likes) does not count as interaction.
+        interaction_rate=_ratio(
+            ibis.greatest(likes + zero(n.saves) + zero(n.comment_events) - zero(n.burst_engagement), 0), reads, reads >= s.min_reads
+        ),
+        ctr=_ratio(reads, impressions, impressions >= s.min_impressions),
+        video_length=video_length,
+        completion_rate=completion,
+        completion_short=ibis.ifelse(short, completion, ibis.null("float64")),
+        completion_long=ibis.ifelse(long, completion, ibis.null("float64")),
+        completion_other=ibis.ifelse(~short & ~long, completion, ibis.null("float64")),
+        avg_dwell=avg_dwell,
+        valid_reports=zero(n.valid_reports),
+        # Reports are known when the lake has events for the note (0 reports is a measurement).
+        reports_24h_max=ibis.ifelse(has_events, zero(n.reports_24h_max), ibis.null("int64")),
+        engagement=zero(n.engagement),
+        suspicious_engagement=zero(n.suspicious_engagement),
+        burst_engagement=zero(n.burst_engagement),
+        bursts=zero(n.bursts),
+        fake_engagement=_ratio(zero(n.burst_engagement), zero(n.engagement), zero(n.engagement) > 0),
+        labelled_comments=labelled,
+        negative_comments=_ratio(zero(n.negative_comments), labelled, labelled >= s.min_comments),
+        discussion=_ratio(zero(n.question_comments), labelled, labelled >= s.min_comments),
+        fan_match=ibis.ifelse(n.has_interests.notnull(), n.interest_share.fill_null(0.0).cast("float64"), ibis.null("float64")),
+    )
+    # The category's dwell baseline, from the notes of the same data.
+    by_category = ibis.window(group_by="category")
+    n = n.mutate(
+        category_dwell_notes=n.avg_dwell.count().over(by_category).cast("int64"),
+        category_dwell_mean=n.avg_dwell.mean().over(by_category),
+    )
+    return n.drop(
+        "events", "timed_events", "timed_seconds", "watch_duration_sum", "watches_completed",
+        "question_comments", "has_interests", "interest_share",
+    )
+
+
+def account_signals(t: SignalTables, notes: ir.Table, window: Window, policy: Policy) -> ir.Table:
+    """Per-account metrics; `notes` is the (materialised) result of `note_signals`."""
+    s = policy.signals
+    events = t.events
+    users = _user_activity(events, window)
+
+    follows = t.follows
+    last_action = follows.group_by(["account_id", "user_id"]).aggregate(
+        last=follows.event_type.argmax(follows.ts.epoch_seconds())
+    )
+    fans = last_action.filter(last_action.last == "follow")
+    fans = fans.left_join(users, fans.user_id == users.user_id).select(fans.account_id, users.fan_window_logins)
+    fan_stats = fans.group_by("account_id").aggregate(
+        fans_known=fans.count().cast("int64"),
+        active_fans=_count(fans.fan_window_logins.fill_null(0) >= s.fan_active_min_logins),
+    )
+
+    epoch = events.ts.epoch_seconds()
+    new_follows = events.filter((events.event_type == "follow") & (epoch >= window.metrics_start) & (epoch < window.end))
+    follow_bursts = _bursts(_suspicious(new_follows, users, policy, t.has_logins), "account_id", policy)
+
+    recent = notes.filter(notes.published_epoch >= window.recent_start)
+    likes_stats = recent.group_by("account_id").aggregate(
+        recent_notes=recent.count().cast("int64"),
+        recent_notes_with_likes=recent.likes_known.count().cast("int64"),
+        avg_likes_recent=recent.likes_known.mean(),
+    )
+
+    a = _attach(t.accounts, fan_stats, "account_id")
+    a = _attach(a, follow_bursts.select("account_id", follows_window=follow_bursts.engagement, burst_follows=follow_bursts.burst_engagement), "account_id")
+    a = _attach(a, likes_stats, "account_id")
+    fans_known = a.fans_known.fill_null(0)
+    follows_window = a.follows_window.fill_null(0)
+    return a.mutate(
+        fans_known=fans_known,
+        active_fans=a.active_fans.fill_null(0),
+        fan_activity=_ratio(a.active_fans.fill_null(0), fans_known, fans_known >= s.min_fans),
+        follows_window=follows_window,
+        burst_follows=a.burst_follows.fill_null(0),
+        fake_followers=_ratio(a.burst_follows.fill_null(0), follows_window, follows_window > 0),
+        recent_notes=a.recent_notes.fill_null(0),
+        # Imbalance applies to accounts with many fans and known likes on recent notes.
+        imbalance=ibis.ifelse(
+            (a.followers.fill_null(0) >= s.imbalance_min_fans) & (a.recent_notes_with_likes.fill_null(0) > 0),
+            a.avg_likes_recent.cast("float64"),
+            ibis.null("float64"),
+        ),
+    ).drop("recent_notes_with_likes")
+
+
