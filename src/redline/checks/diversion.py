@@ -20,6 +20,7 @@ up by separators (1-3-8 1234 5678) are joined before a number is judged.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right, insort
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -73,6 +74,25 @@ class _Candidate:
     channel: str  # a key of RULES
     violation: bool
     evidence: str
+
+
+class _Claimed:
+    """Non-overlapping spans already reported as violations, sorted, for overlap tests in
+    O(log n) (a 200,000-character text can hold thousands of contacts)."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = ()):
+        self._spans: list[tuple[int, int]] = []
+        for span in spans:
+            self.add(*span)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        index = bisect_right(self._spans, (start, float("inf")))
+        if index > 0 and self._spans[index - 1][1] > start:
+            return True
+        return index < len(self._spans) and self._spans[index][0] < end
+
+    def add(self, start: int, end: int) -> None:
+        insort(self._spans, (start, end))
 
 
 def _is_ascii_letter(char: str) -> bool:
@@ -131,8 +151,10 @@ class DiversionDetector:
         word_sep_run = f"[{re.escape(p.word_separators)}]{{0,{run}}}"
         dsep = re.escape(p.digit_separators)
         digit_sep_run = f"[{dsep}]{{0,{run}}}"
-        # Contact and cue words with separators between their characters (微@信, v.x, 加 V).
-        spaced = [w for (c, s), words in lists.items() if s != "weak" and c != "not" for w in words if len(w) >= 2]
+        # Contact words with separators between their characters (微@信, v.x, 加 V). Cue phrases
+        # (私我, 扫码加) are left to the plain scan: splitting them up is rare, and every extra
+        # alternative here costs time on every text.
+        spaced = [w for (c, s), words in lists.items() if s in ("word", "alias") and c in CONTACT_CHANNELS for w in words if len(w) >= 2]
         spaced_alternatives = sorted(set(spaced), key=len, reverse=True)
         self._spaced_words = re.compile("|".join(word_sep_run.join(re.escape(ch) for ch in w) for w in spaced_alternatives))
         self._strip_word_separators = re.compile(f"[{re.escape(p.word_separators)}]+")
@@ -145,28 +167,23 @@ class DiversionDetector:
         self._gap = re.compile(f"(?:[{sep}]|{linkers})*")
         self._explicit_linker = re.compile(r"\S")
         self._id = re.compile(f"[a-z0-9][a-z0-9_\\-]*(?:(?<=[0-9])[{dsep}]{{1,{run}}}(?=[0-9])[0-9][a-z0-9_\\-]*)*")
+        # The longest stretch an id can occupy: its longest form with separators between digits.
+        self._id_span_limit = max(p.id_max_chars, p.id_max_digits * (run + 1)) + 1
         self._unit_after = re.compile(f"\\s*(?:{_alternation(p.id_unit_suffixes)})") if p.id_unit_suffixes else None
         self._invite_before = re.compile(f"(?:{_alternation(p.invite_before)}){sep_run}$") if p.invite_before else None
         self._invite_after = re.compile(f"{sep_run}(?:{_alternation(p.invite_after)})") if p.invite_after else None
 
         # Bare numbers: mobiles (optionally +86), landlines with an area code, 400/800 hotlines.
-        def spaced_digits(digits: str) -> str:
-            return digit_sep_run.join(re.escape(d) for d in digits)
-
-        country = "|".join(spaced_digits(c.lstrip("+")) for c in sorted(p.country_codes, key=len, reverse=True))
-        mobile = "|".join(spaced_digits(prefix) for prefix in p.mobile_prefixes)
+        # Runs of digits and digit separators are found first (a fast scan); the run's digit
+        # groups are then tried as numbers, so "138 1234 5678 或 139 0000 1111" is two phones.
         self._mobile_prefixes = tuple(p.mobile_prefixes)
         self._country_codes = tuple(c.lstrip("+") for c in p.country_codes)
         self._hotline_prefixes = tuple(p.hotline_prefixes)
-        digit_run = f"[0-9](?:{digit_sep_run}[0-9])*"
-        self._bare_number = re.compile(
-            f"(?<![0-9a-z])(?:\\+?(?:{country}){digit_sep_run})?(?:{mobile})(?:{digit_sep_run}[0-9]){{9}}(?![0-9])"
-            f"|(?<![0-9a-z])[(（]?0[0-9]{{2,3}}(?:[)）]|[{dsep}]{{1,{run}}}){digit_sep_run}[2-9]{digit_run}"
-            + (f"|(?<![0-9a-z])(?:{'|'.join(spaced_digits(h) for h in p.hotline_prefixes)}){digit_sep_run}{digit_run}" if p.hotline_prefixes else "")
-        )
+        self._digit_run = re.compile(f"[0-9](?:[{dsep}]{{0,{run}}}[0-9])*")
+        self._digit_group = re.compile("[0-9]+")
+        self._paren_landline = re.compile(f"[(]0[0-9]{{2,3}}[)]{digit_sep_run}[2-9](?:{digit_sep_run}[0-9]){{6,7}}(?![0-9])")
         self._digit = re.compile("[0-9]")
-        self._digit_after = re.compile(f"{digit_sep_run}[0-9]")
-        self._digit_before = re.compile(f"[0-9]{digit_sep_run}$")
+        self._min_number_digits = min(7, p.phone_min_digits)
         self._number_context = re.compile(f"(?:{_alternation(p.number_context)})") if p.number_context else None
 
         # E-mail: a local part, an @ (or 艾特, #, at…), a host and a top-level domain (. or 点).
@@ -206,24 +223,38 @@ class DiversionDetector:
         if not text:
             return []
         words = list(hits) + self._spaced_hits(text)
-        excluded = [(h.start, h.end) for h in words if h.tag.channel == "not"]
-        live = [h for h in words if h.tag.channel != "not" and not self._overlaps(h, excluded) and self._bounded(text, h)]
         candidates: list[_Candidate] = []
-        for hit in self._strongest(live):
-            candidate = self._judge_word(text, hit, candidates)
-            if candidate is not None:
-                candidates.append(candidate)
+        if words:
+            excluded = [(h.start, h.end) for h in words if h.tag.channel == "not"]
+            live = [h for h in words if h.tag.channel != "not" and not self._overlaps(h, excluded) and self._bounded(text, h)]
+            reach = -1  # end of the last violation: hits come in text order
+            for hit in self._strongest(live):
+                if hit.start < reach:
+                    continue  # inside an id already reported (企鹅 in 企鹅号 123…)
+                candidate = self._judge_word(text, hit)
+                if candidate is not None:
+                    candidates.append(candidate)
+                    if candidate.violation:
+                        reach = max(reach, candidate.end)
         candidates.extend(self._bare_contacts(text, candidates))
+        if not candidates:
+            return []
         return [self._finding(doc, c) for c in self._merge(candidates)]
 
     def _merge(self, candidates: list[_Candidate]) -> list[_Candidate]:
         """A cue next to a violation is part of it (联系邮箱 abc@qq.com, 复制这段 ¥…¥ 打开淘宝):
         the violation's span grows to cover it. Overlapping cues of one rule become one."""
         violations = sorted((c for c in candidates if c.violation), key=lambda c: c.start)
+        starts = [v.start for v in violations]
         cues: list[_Candidate] = []
         window = self.p.id_window
         for cue in sorted((c for c in candidates if not c.violation), key=lambda c: c.start):
-            host = next((v for v in violations if cue.end <= v.start <= cue.end + window or v.end <= cue.start <= v.end + window or (cue.start < v.end and v.start < cue.end)), None)
+            # Violations do not overlap, so the one starting last before cue.end + window is the
+            # only one that can be next to the cue (any earlier one ends further away).
+            index = bisect_right(starts, cue.end + window) - 1
+            host = violations[index] if index >= 0 else None
+            if host is not None and not (host.start >= cue.end or cue.start < host.end or cue.start <= host.end + window):
+                host = None
             if host is not None:
                 host.start, host.end = min(host.start, cue.start), max(host.end, cue.end)
                 continue
@@ -261,7 +292,7 @@ class DiversionDetector:
         if hit.end < len(text) and _same_class(last, text[hit.end]):
             if hit.tag.channel not in CONTACT_CHANNELS or hit.tag.strength not in ("word", "alias"):
                 return False
-            glued = self._id.match(text, hit.end)
+            glued = self._id.match(text, hit.end, hit.end + self._id_span_limit)
             token = glued.group() if glued else ""
             return len(token) >= self.p.id_min_chars and bool(self._digit.search(token))
         return True
@@ -279,10 +310,8 @@ class DiversionDetector:
             reach = hit.end
         return kept
 
-    def _judge_word(self, text: str, hit: Hit, earlier: list[_Candidate]) -> _Candidate | None:
+    def _judge_word(self, text: str, hit: Hit) -> _Candidate | None:
         tag: Tag = hit.tag
-        if any(c.violation and c.start < hit.end and hit.start < c.end for c in earlier):
-            return None  # inside an id already reported (企鹅 in 企鹅号 123…)
         contact = self._id_after(text, hit.end) if tag.channel in CONTACT_CHANNELS or tag.channel == "soft" else None
         if contact is not None and tag.strength == "weak" and len(hit.word) == 1 and not contact.explicit:
             contact = None  # a lone v / q is an alias only when it introduces an id (v：abc123)
@@ -334,13 +363,14 @@ class DiversionDetector:
     # -- ids --------------------------------------------------------------------------------
 
     def _id_after(self, text: str, position: int) -> ContactId | None:
-        gap = self._gap.match(text, position)
+        # Both matches are bounded, so a huge text costs no more than a short one per hit.
+        gap = self._gap.match(text, position, position + self.p.id_window + 1)
         start = gap.end()
         if start - position > self.p.id_window:
             return None
-        match = self._id.match(text, start)
-        if match is None:
-            return None
+        match = self._id.match(text, start, start + self._id_span_limit)
+        if match is None or match.end() == start + self._id_span_limit:
+            return None  # longer than any id
         raw = match.group().rstrip("-_")
         end = start + len(raw)
         if self._unit_after is not None and self._unit_after.match(text, end):
@@ -416,31 +446,23 @@ class DiversionDetector:
 
     def _bare_contacts(self, text: str, earlier: list[_Candidate]) -> list[_Candidate]:
         found: list[_Candidate] = []
-        claimed = [(c.start, c.end) for c in earlier if c.violation]
+        claimed = _Claimed((c.start, c.end) for c in earlier if c.violation)
 
         def report(channel: str, start: int, end: int, evidence: str) -> None:
-            if not any(s < end and start < e for s, e in claimed):
-                claimed.append((start, end))
+            if not claimed.overlaps(start, end):
+                claimed.add(start, end)
                 found.append(_Candidate(start, end, channel, True, evidence))
 
-        if self._digit.search(text):
-            for match in self._bare_number.finditer(text):
-                start, end = match.span()
-                digits = "".join(ch for ch in match.group() if _is_ascii_digit(ch))
-                if self._digit_after.match(text, end) or self._digit_before.search(text, 0, start):
-                    continue  # part of a longer number
-                mobile = self._is_mobile(digits)
-                if not (mobile or self._is_landline(digits)):
-                    continue
-                if self._number_context is not None and self._number_context.search(text, max(0, start - self.p.number_context_window), start):
-                    continue  # 订单号 / 型号 …: a code, not a phone
-                kind = "中国大陆手机号" if mobile else "固定电话/热线号码"
-                report("phone", start, end, f"文中直接给出{kind}「{digits}」。")
+        for start, end, digits, mobile in self._numbers(text):
+            if self._number_context is not None and self._number_context.search(text, max(0, start - self.p.number_context_window), start):
+                continue  # 订单号 / 型号 …: a code, not a phone
+            kind = "中国大陆手机号" if mobile else "固定电话/热线号码"
+            report("phone", start, end, f"文中直接给出{kind}「{digits}」。")
         for start, end, address in self._emails(text):
             report("email", start, end, f"文中给出邮箱地址「{address}」。")
         for start, end, link, strength in self._links(text):
             if strength == "mention":
-                if not any(s < end and start < e for s, e in claimed):
+                if not claimed.overlaps(start, end):
                     found.append(_Candidate(start, end, "url", False, f"文中提到站外网站域名「{link}」（没有具体链接）。"))
                 continue
             what = "短链接" if strength == "short" else "站外链接"
@@ -451,6 +473,60 @@ class DiversionDetector:
                 if self._digit.search(code) and re.search("[a-z]", code):
                     report("url", match.start(), match.end(), f"「{match.group()}」是淘口令式的分享口令，复制后跳转到站外商品页。")
         return found
+
+    def _numbers(self, text: str) -> Iterable[tuple[int, int, str, bool]]:
+        """(start, end, digits, is_mobile) of every phone number standing on its own."""
+        for run in self._digit_run.finditer(text):
+            if run.end() - run.start() < self._min_number_digits:
+                continue
+            groups = [(g.start(), g.end()) for g in self._digit_group.finditer(text, run.start(), run.end())]
+            first = 0
+            while first < len(groups):
+                found = self._number_at(text, groups, first)
+                if found is None:
+                    first += 1
+                    continue
+                last, digits, mobile = found
+                start, end = groups[first][0], groups[last][1]
+                # +86 / 0086 in front belongs to the number.
+                if first > 0 and mobile and len(digits) == 11 and text[groups[first - 1][0] : groups[first - 1][1]] in self._country_codes:
+                    start = groups[first - 1][0]
+                if start > 0 and text[start - 1] == "+":
+                    start -= 1
+                yield start, end, digits, mobile
+                first = last + 1
+        if "(" in text:
+            for match in self._paren_landline.finditer(text):
+                digits = "".join(ch for ch in match.group() if _is_ascii_digit(ch))
+                if self._is_landline(digits):
+                    yield match.start(), match.end(), digits, False
+
+    def _number_at(self, text: str, groups: list[tuple[int, int]], first: int) -> tuple[int, str, bool] | None:
+        """The phone number made of groups[first..last], if one starts at group `first`.
+
+        A number is whole groups: it may not begin right after a letter (sf1234…) nor end right
+        before one, and a landline needs its area code as a group of its own (0571-8888…)."""
+        start = groups[first][0]
+        if start > 0 and _is_ascii_letter(text[start - 1]) and first == 0:
+            return None
+        digits = ""
+        for last in range(first, len(groups)):
+            digits += text[groups[last][0] : groups[last][1]]
+            if len(digits) > 13:
+                return None
+            if len(digits) < 10:
+                continue  # no phone is shorter (mobile 11, landline 10–12, hotline 10)
+            end = groups[last][1]
+            glued_after = end < len(text) and _is_ascii_letter(text[end]) and last == len(groups) - 1
+            if glued_after:
+                continue
+            if self._is_mobile(digits):
+                return last, digits, True
+            if self._is_landline(digits):
+                area = groups[first][1] - groups[first][0]
+                if digits.startswith(self._hotline_prefixes) or (last > first and 3 <= area <= 4):
+                    return last, digits, False
+        return None
 
     def _emails(self, text: str) -> Iterable[tuple[int, int, str]]:
         for at in self._email_at.finditer(text):
@@ -471,14 +547,14 @@ class DiversionDetector:
         """(start, end, link, strength): strength is "short" (a short-link host), "link" (a
         scheme, www. or a path) or "mention" (a bare domain name such as ctrip.com)."""
         seen_end = -1
-        for match in self._scheme_url.finditer(text):
+        if "." not in text:
+            return
+        for match in self._scheme_url.finditer(text) if ("://" in text or "www." in text) else ():
             link = match.group().rstrip(".,;:!?)(")
             host = re.sub(r"^(?:[a-z]+://)?", "", link).split("/", 1)[0].split(":", 1)[0]
             if not self._allowed(host):
                 seen_end = max(seen_end, match.start() + len(link))
                 yield match.start(), match.start() + len(link), link, "short" if host in self._short_hosts else "link"
-        if "." not in text:
-            return
         for tld in self._tld.finditer(text):
             if tld.start() < seen_end:
                 continue
@@ -503,11 +579,20 @@ class DiversionDetector:
     # -- findings ---------------------------------------------------------------------------
 
     def _sanction_text(self) -> str:
-        first = getattr(self.ledger, "diversion_first_throttle_days", None)
-        second = getattr(self.ledger, "diversion_second_mute_days", None)
-        if first and second:
-            return f"确认后：首次违规限流 {first} 天，再次违规禁言 {second} 天。"
-        return ""
+        """The escalation the ledger applies on confirmation, in words (首次违规限流 7 天…)."""
+        rules = getattr(self.ledger, "rules", None)
+        rule_key = getattr(self.ledger, "rule_key", None)
+        key = rule_key(self.p.ledger_rule) if callable(rule_key) else None
+        steps = getattr(rules.get(key), "account", ()) if rules and key else ()
+        parts = []
+        for index, step in enumerate(steps):
+            if step.kind == "none":
+                continue
+            when = "首次" if index == 0 else "再次" if index == len(steps) - 1 else f"第 {index + 1} 次"
+            what = _SANCTION_WORDS.get(step.kind, step.kind)
+            span = f" {step.days} 天" if step.days else "（永久）"
+            parts.append(f"{when}违规{what}{span}")
+        return f"确认后：{'，'.join(parts)}。" if parts else ""
 
     def _finding(self, doc: Document, candidate: _Candidate) -> Finding:
         p = self.p
@@ -523,6 +608,7 @@ class DiversionDetector:
         return doc.finding(rule, severity, candidate.start, candidate.end, candidate.evidence, advice, points, sanction)
 
 
+_SANCTION_WORDS = {"throttle": "限流", "mute": "禁言", "ban": "封号", "demotion": "降权", "commercial_restriction": "限制商业合作"}
 _VIOLATION_ADVICE = {
     "wechat": "删除微信号及其变体写法。站外联系方式属于违规导流；需要沟通请使用站内私信，商家请使用店铺客服。",
     "qq": "删除 QQ 号。站外联系方式属于违规导流；需要沟通请使用站内私信。",
