@@ -62,7 +62,7 @@ def add(
     if format == "json":
         print_json({"entry": entry.to_dict(), **_sanctions_payload(state)})
         return
-    console.print(f"[green]已记录[/green] {_entry_line(entry)}", highlight=False)
+    console.print(f"[green]已记录[/green] {_entry_line(entry)}", highlight=False, soft_wrap=True)
     _print_state(state)
 
 
@@ -85,7 +85,7 @@ def credit(
     if format == "json":
         print_json({"entry": entry.to_dict(), **_sanctions_payload(state)})
         return
-    console.print(f"[green]已记录[/green] {_entry_line(entry)}", highlight=False)
+    console.print(f"[green]已记录[/green] {_entry_line(entry)}", highlight=False, soft_wrap=True)
     _print_state(state)
 
 
@@ -107,7 +107,7 @@ def reverse(
     if format == "json":
         print_json(entry.to_dict())
         return
-    console.print(f"[green]已撤销[/green] {_entry_line(entry)}", highlight=False)
+    console.print(f"[green]已撤销[/green] {_entry_line(entry)}", highlight=False, soft_wrap=True)
 
 
 @ledger_app.command("show")
@@ -141,7 +141,7 @@ def show(
         return
     table = Table(title=f"账号 {account} 的台账（共 {len(entries)} 条，只追加）")
     for column in ("ID", "时间", "类型", "规则", "分数", "笔记", "来源", "理由", "策略版本"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for e in entries:
         kind = KIND_NAMES[e.kind] + (f" #{e.reverses}" if e.reverses else "")
         table.add_row(
@@ -161,7 +161,7 @@ def rules(ctx: typer.Context, format: str = typer.Option("text", "--format", hel
         return
     table = Table(title="违规规则（规则 ID 按前缀匹配，如 diversion.wechat → diversion）")
     for column in ("规则", "说明", "扣分", "笔记处罚", "账号处罚（第 1、2… 次）", "人工复核"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for key, rule in sorted(policy.rules.items()):
         points = f"{rule.points:g}" + (f"–{rule.points_max:g}" if rule.points_max else "")
         note = "—"
@@ -186,12 +186,13 @@ def _sanctions_payload(state) -> dict:
 
 
 def _print_standing(standing) -> None:
-    console.print(f"生效扣分：[bold]{standing.points:g}[/bold] 分（截至 {short_time(standing.at)}）", highlight=False)
+    console.print(f"生效扣分：[bold]{standing.points:g}[/bold] 分（截至 {short_time(standing.at)}）", highlight=False, soft_wrap=True)
     for a in standing.active:
         restored = f"，已恢复 {a.restored:g} 分" if a.restored else ""
         console.print(
             f"  · #{a.entry.id} {a.entry.rule} -{a.remaining:g} 分{restored}，{short_time(a.stops_counting)} 起不再计入",
             highlight=False,
+            soft_wrap=True,
         )
 
 
@@ -208,6 +209,7 @@ def _print_state(state) -> None:
         console.print(
             f"  · {KIND_LABELS[s.kind]}（{target}）{short_time(s.start)} → {end}；依据 {because}；{s.reason}",
             highlight=False,
+            soft_wrap=True,
         )
 
 
@@ -230,7 +232,7 @@ def sanctions(
     if format == "json":
         print_json(_sanctions_payload(state))
         return
-    console.print(f"账号 {account}", highlight=False)
+    console.print(f"账号 {account}", highlight=False, soft_wrap=True)
     _print_state(state)
 
 
@@ -258,9 +260,9 @@ def appeal(
         print_json({"appeal": outcome.to_dict(), **_sanctions_payload(state)})
         return
     if outcome.reversal:
-        console.print(f"[green]申诉成立[/green]：{_entry_line(outcome.reversal)}", highlight=False)
+        console.print(f"[green]申诉成立[/green]：{_entry_line(outcome.reversal)}", highlight=False, soft_wrap=True)
     else:
-        console.print(f"申诉驳回：台账记录 #{entry_id} 维持原判。", highlight=False)
+        console.print(f"申诉驳回：台账记录 #{entry_id} 维持原判。", highlight=False, soft_wrap=True)
     _print_state(state)
 
 

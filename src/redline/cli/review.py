@@ -28,10 +28,11 @@ def _print_item(item) -> None:
         f"审核项 #{item.id}（{round_}）：{target}，账号 {item.account_id}，"
         f"{ORIGIN_NAMES.get(item.origin, item.origin)}，建议规则 {item.rule or '—'}",
         highlight=False,
+        soft_wrap=True,
     )
-    console.print(f"  原因：{item.reason}", highlight=False)
+    console.print(f"  原因：{item.reason}", highlight=False, soft_wrap=True)
     if item.claimed_by:
-        console.print(f"  由 {item.claimed_by} 领取，{short_time(item.claimed_until)} 前有效", highlight=False)
+        console.print(f"  由 {item.claimed_by} 领取，{short_time(item.claimed_until)} 前有效", highlight=False, soft_wrap=True)
 
 
 @review_app.command("enqueue")
@@ -110,7 +111,7 @@ def reports(
     if format == "json":
         print_json({"reports": len(rows), "queued": [i.to_dict() for i in items]})
         return
-    console.print(f"读入 {len(rows)} 条举报，新送审 {len(items)} 篇笔记。", highlight=False)
+    console.print(f"读入 {len(rows)} 条举报，新送审 {len(items)} 篇笔记。", highlight=False, soft_wrap=True)
     for item in items:
         _print_item(item)
 
@@ -172,7 +173,7 @@ def decide(
     verdict_name = "违规" if outcome.verdict == "violation" else "不违规"
     round_ = "二次盲审" if outcome.round == 2 else "首次裁决"
     tail = f"，已写入台账记录 #{outcome.entry_id}" if outcome.entry_id else ""
-    console.print(f"[green]已裁决[/green] 审核项 #{item_id}（{round_}）：{verdict_name}{tail}", highlight=False)
+    console.print(f"[green]已裁决[/green] 审核项 #{item_id}（{round_}）：{verdict_name}{tail}", highlight=False, soft_wrap=True)
 
 
 @review_app.command("release")
@@ -185,7 +186,7 @@ def release(
     from redline.store.review import release as release_item
 
     release_item(cli_context(ctx).database, item_id, reviewer)
-    console.print(f"审核项 #{item_id} 已放回队列。", highlight=False)
+    console.print(f"审核项 #{item_id} 已放回队列。", highlight=False, soft_wrap=True)
 
 
 @review_app.command("show")
@@ -210,6 +211,7 @@ def show(
         console.print(
             f"  第 {d['round']} 轮：{d['reviewer']} 判定{verdict}（{d['rule'] or '—'}），{d['reason']}",
             highlight=False,
+            soft_wrap=True,
         )
 
 
@@ -227,12 +229,13 @@ def stats(ctx: typer.Context, format: str = typer.Option("text", "--format", hel
     console.print(
         f"队列：待首次裁决 {q['first']}，待二次盲审 {q['second']}，已完成 {q['done']}，领取中 {q['claimed']}",
         highlight=False,
+        soft_wrap=True,
     )
 
     def share(s: dict) -> str:
         return "—" if s["agreement"] is None else f"{s['agreement']:.0%}（{s['agreed']}/{s['pairs']}）"
 
-    console.print(f"二次盲审一致率：{share(data['consistency']['overall'])}", highlight=False)
+    console.print(f"二次盲审一致率：{share(data['consistency']['overall'])}", highlight=False, soft_wrap=True)
     table = Table(title="审核员")
     for column in ("审核员", "判违规", "判不违规", "一致率"):
         table.add_column(column)

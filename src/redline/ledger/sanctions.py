@@ -8,6 +8,7 @@ not reversed by `at` count: reversing an entry lifts every sanction that depende
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -112,22 +113,26 @@ def _severity_order(s: Sanction) -> tuple:
     return (_ORDER.index(s.kind), s.start, s.because, s.note_id or "")
 
 
-def offence_number(entry: Entry, live: Sequence[Entry], policy: LedgerPolicy) -> int:
-    """1 for a first offence of its rule within the history window before it, 2 for a second…"""
-    key = policy.rule_key(entry.rule)
-    window_start = entry.created - timedelta(days=policy.history_window_days)
-    return sum(
-        1
-        for e in live
-        if policy.rule_key(e.rule) == key
-        and window_start < e.created
-        and (e.created, e.id) <= (entry.created, entry.id)
-    )
+def offence_numbers(live: Sequence[Entry], policy: LedgerPolicy) -> dict[int, int]:
+    """For each entry: 1 for a first offence of its rule within the history window before it
+    (itself included), 2 for a second… Entries are grouped by rules-table key."""
+    window = timedelta(days=policy.history_window_days)
+    groups: dict[str | None, list[Entry]] = {}
+    for entry in live:  # live is in ledger order
+        groups.setdefault(policy.rule_key(entry.rule), []).append(entry)
+    numbers: dict[int, int] = {}
+    for group in groups.values():
+        times = [e.created for e in group]
+        for position, entry in enumerate(group):
+            # entries before this one in the group, not older than the window
+            numbers[entry.id] = position + 1 - bisect_right(times, entry.created - window, 0, position + 1)
+    return numbers
 
 
 def _per_entry(live: list[Entry], policy: LedgerPolicy) -> list[Sanction]:
     sanctions: list[Sanction] = []
     window = timedelta(days=policy.history_window_days)
+    numbers = offence_numbers(live, policy)
     for entry in live:
         key = policy.rule_key(entry.rule)
         if key is None:
@@ -136,7 +141,7 @@ def _per_entry(live: list[Entry], policy: LedgerPolicy) -> list[Sanction]:
         if consequence.note and entry.note_id:
             sanctions.append(_note_sanction(entry, key, consequence, window))
         if consequence.account:
-            n = offence_number(entry, live, policy)
+            n = numbers[entry.id]
             step = consequence.account[min(n, len(consequence.account)) - 1]
             if step.kind != "none":
                 sanctions.append(_account_sanction(entry, key, consequence, step, n))
@@ -199,25 +204,35 @@ def _commercial_restriction(live: list[Entry], policy: LedgerPolicy) -> list[San
     window = timedelta(days=policy.commercial_restriction_window_days)
     duration = timedelta(days=policy.commercial_restriction_days)
     counted = [e for e in live if e.points > 0]
-    merged: list[tuple[datetime, datetime, set[int], float]] = []
+    times = [e.created for e in counted]
+    prefix = [0.0]
     for entry in counted:
-        in_window = [e for e in counted if entry.created - window < e.created <= entry.created]
-        total = sum(e.points for e in in_window)
-        if total < policy.commercial_restriction_points:
+        prefix.append(prefix[-1] + entry.points)
+    # (start, end, index ranges of the triggering windows, largest window total)
+    merged: list[tuple[datetime, datetime, list[tuple[int, int]], float]] = []
+    for entry in counted:
+        lo = bisect_right(times, entry.created - window)
+        hi = bisect_right(times, entry.created)
+        total = prefix[hi] - prefix[lo]
+        if total < policy.commercial_restriction_points - 1e-9:
             continue
-        ids = {e.id for e in in_window}
         start, end = entry.created, entry.created + duration
         if merged and start < merged[-1][1]:
-            first, _, previous, worst = merged[-1]
-            merged[-1] = (first, end, previous | ids, max(worst, total))
+            first, _, ranges, worst = merged[-1]
+            ranges.append((lo, hi))
+            merged[-1] = (first, end, ranges, max(worst, total))
         else:
-            merged.append((start, end, ids, total))
+            merged.append((start, end, [(lo, hi)], total))
+    restrictions = []
+    for start, end, ranges, total in merged:
+        ids = sorted({counted[i].id for lo, hi in _union(ranges) for i in range(lo, hi)})
+        restrictions.append((start, end, ids, round(total, 6)))
     return [
         Sanction(
             kind="commercial_restriction",
             start=start,
             end=end,
-            because=tuple(sorted(ids)),
+            because=tuple(ids),
             reason=(
                 f"{policy.commercial_restriction_window_days} 天内累计扣 {total:g} 分"
                 f"（≥ {policy.commercial_restriction_points:g} 分），"
@@ -225,8 +240,19 @@ def _commercial_restriction(live: list[Entry], policy: LedgerPolicy) -> list[San
             ),
             rule="ledger.commercial_restriction",
         )
-        for start, end, ids, total in merged
+        for start, end, ids, total in restrictions
     ]
+
+
+def _union(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Merge half-open index ranges given in increasing order of their ends."""
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(ranges):
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
 
 
 def _brand_linkage(

@@ -385,6 +385,7 @@ def decide(
         raise InputError(f"审核结论只能是 violation（违规）或 clear（不违规），收到 `{verdict}`")
     if not reason.strip():
         raise InputError("审核结论必须写明理由（--reason）")
+    explicit_time = now is not None
     now = as_utc(now) if now is not None else utc_now()
     with write_transaction(database) as connection:
         row = _locked_item(connection, item_id)
@@ -413,7 +414,9 @@ def decide(
                 kind="deduction",
                 rule=confirmed_rule,
                 points=cost,
-                created=now,
+                # In real time the entry is stamped once the account lock is held, so
+                # concurrent writers to one account append in time order.
+                created=now if explicit_time else None,
                 note_id=row.note_id,
                 source="report_review" if row.origin == "reports" else "review",
                 reason=reason,
