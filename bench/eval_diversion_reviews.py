@@ -65,8 +65,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'with only diversion.* warnings':<34}{len(warnings):>10}{len(warnings) / total:>10.3%}")
     print(f"{'whole check, reviews/s':<34}{total / elapsed:>10.0f}")
     print()
+    print("findings by rule:")
     for rule, count in rules.most_common():
         print(f"  {rule:<40}{count:>6}")
+    print("reviews with a violation, by category and first rule:")
+    by_category = Counter((cat, next(f.rule for f in found if f.severity == "violation")) for cat, _, found in violations)
+    for (cat, rule), count in sorted(by_category.items(), key=lambda item: (-item[1], item[0])):
+        print(f"  {cat:<8}{rule:<32}{count:>6}")
     for title, bucket in (("violations", violations), ("warnings only", warnings)):
         print(f"\n== {title}: {len(bucket)} reviews ==")
         for cat, review, found in bucket[: args.show]:
