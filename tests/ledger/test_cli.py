@@ -130,3 +130,25 @@ def test_review_enqueue_by_hand(cli):
     assert code == 0 and as_json(out)["account_id"] == "a1"
     code, out, err = cli("review", "enqueue", "--note", "ghost", "--reason", "x")
     assert code == 2 and "不存在" in err
+
+
+def test_watch_list_from_the_stored_health_index_or_the_option(cli, home):
+    from datetime import date, datetime, timezone
+
+    health_tables = pytest.importorskip("redline.store.health_tables")
+    database = Database.open(home=home)
+    with database.session() as session:
+        session.add(
+            health_tables.AccountHealthDay(
+                account_id="a1", day=date(2026, 3, 1), health_index=55.0, coverage=1.0,
+                policy_version="test", engine="duckdb", computed_at=datetime(2026, 3, 1, tzinfo=timezone.utc),
+            )
+        )
+    database.dispose()
+    code, out, _ = cli("sanctions", "a1", "--at", "2026-03-02", "--format", "json")
+    data = as_json(out)
+    assert data["account_index"] == 55.0 and [s["kind"] for s in data["sanctions"]] == ["watchlist"]
+    code, out, _ = cli("sanctions", "a1", "--at", "2026-02-28", "--format", "json")
+    assert as_json(out)["sanctions"] == []  # no index computed yet at that date
+    code, out, _ = cli("sanctions", "a1", "--at", "2026-03-02", "--index", "75", "--format", "json")
+    assert as_json(out)["sanctions"] == []

@@ -228,12 +228,34 @@ def sanctions(
     from redline.store.ledger import account_state
 
     context = cli_context(ctx)
-    state = account_state(context.database, context.policy, account, parse_time(at), account_index=index, history=history)
+    moment = parse_time(at)
+    index_note = ""
+    if index is None and not history:
+        index, index_note = _stored_index(context.database, account, moment)
+    state = account_state(context.database, context.policy, account, moment, account_index=index, history=history)
     if format == "json":
-        print_json(_sanctions_payload(state))
+        print_json({**_sanctions_payload(state), "account_index": index})
         return
-    console.print(f"账号 {account}", highlight=False, soft_wrap=True)
+    console.print(f"账号 {account}{index_note}", highlight=False, soft_wrap=True)
     _print_state(state)
+
+
+def _stored_index(database, account: str, at) -> tuple[float | None, str]:
+    """The account's health index from the latest daily run on or before `at`, if one exists."""
+    try:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from redline.store.health import account_history
+    except ImportError:
+        return None, ""
+    try:
+        days = account_history(database, account, until=at.date() if at else None)
+    except SQLAlchemyError:
+        return None, ""
+    for day in reversed(days):
+        if day.health_index is not None:
+            return day.health_index, f"（健康度指数 {day.health_index:.1f}，{day.day.isoformat()} 计算）"
+    return None, ""
 
 
 def appeal(
