@@ -46,6 +46,8 @@ class Answer:
     declined: bool = False
     senses: tuple[str, ...] = ()  # the senses the answer was given for
     policy_version: str = ""
+    phrasing: str = "offline"  # "offline" | "llm"
+    notes: tuple[str, ...] = ()  # remarks (why an LLM phrasing was not used…)
     # The rendered articles the answer was built from (id, title, text): what an LLM may rephrase.
     passages: tuple[tuple[str, str, str], ...] = field(default=(), repr=False)
 
@@ -65,6 +67,8 @@ class Answer:
             "declined": self.declined,
             "senses": list(self.senses),
             "policy_version": self.policy_version,
+            "phrasing": self.phrasing,
+            "notes": list(self.notes),
         }
 
 

@@ -18,5 +18,7 @@ class HelpdeskPolicy(Section):
     min_token_chars: int = Field(ge=1, le=4)
     # Words that carry no meaning for retrieval (小红书, 请问, 怎么…).
     stopwords: tuple[str, ...]
+    # An LLM rephrasing longer than this is not used (the offline answer stands).
+    llm_max_chars: int = Field(ge=50)
     # Where a person can help when the knowledge does not cover a question.
     human_help: str = Field(min_length=1)
