@@ -151,10 +151,11 @@ class DiversionDetector:
         word_sep_run = f"[{re.escape(p.word_separators)}]{{0,{run}}}"
         dsep = re.escape(p.digit_separators)
         digit_sep_run = f"[{dsep}]{{0,{run}}}"
-        # Contact words with separators between their characters (微@信, v.x, 加 V). Cue phrases
-        # (私我, 扫码加) are left to the plain scan: splitting them up is rare, and every extra
-        # alternative here costs time on every text.
-        spaced = [w for (c, s), words in lists.items() if s in ("word", "alias") and c in CONTACT_CHANNELS for w in words if len(w) >= 2]
+        # Contact words of the policy's lists with separators between their characters (微@信,
+        # v.x, 加 V, 威 信). Cue phrases (私我, 扫码加) and the generated homophones are left to
+        # the plain scan: splitting those up is rare, and every extra alternative here costs
+        # time on every text.
+        spaced = [w for (c, s), words in lists.items() if c in CONTACT_CHANNELS and c != "generic" for w in words if len(w) >= 2]
         spaced_alternatives = sorted(set(spaced), key=len, reverse=True)
         self._spaced_words = re.compile("|".join(word_sep_run.join(re.escape(ch) for ch in w) for w in spaced_alternatives))
         self._strip_word_separators = re.compile(f"[{re.escape(p.word_separators)}]+")
@@ -570,7 +571,8 @@ class DiversionDetector:
             if self._allowed(host):
                 continue
             link = text[host_match.start() : end].rstrip(".,;:!?)(")
-            strength = "short" if host in self._short_hosts else "link" if path and len(path.group()) > 1 else "mention"
+            has_path = bool(path) and len(path.group()) > 1
+            strength = ("short" if host in self._short_hosts else "link") if has_path else "mention"
             yield host_match.start(), host_match.start() + len(link), link, strength
 
     def _allowed(self, host: str) -> bool:
