@@ -39,7 +39,8 @@ def _status(key: str, value: float, row: dict[str, Any], policy: Policy) -> tupl
         if value < low:
             return _pct(value), f"重复率 {_pct(1 - value)} 超过 {_pct(o.low_quality_duplicate_ratio)}，判定为低质", "重写与已有笔记重复的段落，加入自己的经历和观点，把重复率降到 30% 以下。"
         bonus = value >= o.bonus_min_originality and (row.get("text_chars") or 0) > o.bonus_min_chars
-        return _pct(value), "原创度达标" + ("，且字数超过 600 字，获得流量加权" if bonus else f"；原创度 ≥ {_pct(o.bonus_min_originality)} 且字数 > {o.bonus_min_chars} 字可获得加权"), None if bonus else f"把正文扩充到 {o.bonus_min_chars} 字以上的原创内容可获得流量加权。"
+        bonus = bonus and value >= low
+        return _pct(value), "原创度达标" + (f"，且字数超过 {o.bonus_min_chars} 字，获得流量加权" if bonus else f"；原创度 ≥ {_pct(o.bonus_min_originality)} 且字数 > {o.bonus_min_chars} 字可获得加权"), None if bonus else f"把正文扩充到 {o.bonus_min_chars} 字以上的原创内容可获得流量加权。"
     if key.startswith("text_"):
         code = key[-2:].upper()
         families = "、".join(getattr(policy.index.text, code))

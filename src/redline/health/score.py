@@ -110,7 +110,10 @@ def note_bonus_flags(values: dict[str, np.ndarray], chars: np.ndarray, policy: P
     discussion = np.asarray(values.get("discussion", np.full(len(chars), np.nan)), dtype=np.float64)
     with np.errstate(invalid="ignore"):
         return {
-            "originality": (originality >= policy.originality.bonus_min_originality) & (chars > policy.originality.bonus_min_chars),
+            # A low-quality note (duplicates above the threshold) earns no bonus, however long.
+            "originality": (originality >= policy.originality.bonus_min_originality)
+            & (originality >= 1 - policy.originality.low_quality_duplicate_ratio)
+            & (chars > policy.originality.bonus_min_chars),
             "discussion": discussion >= policy.index.bonuses.discussion_min_share,
         }
 

@@ -1,0 +1,106 @@
+"""The daily job end to end on SQLite AND PostgreSQL: entities in, events in the lake, per-day
+results stored with history, explanations read back."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from redline.demo import generate_community, write_community
+from redline.errors import InputError, NotFoundError
+from redline.ingest.entities import load_accounts_file, load_comments_file, load_notes_file
+from redline.ingest.events import ingest_event_file
+from redline.pipeline.explain import account_explanation, note_explanation
+from redline.pipeline.recompute import recompute
+from redline.store.entities import Account, Note
+from redline.store.health import account_history
+from redline.store.health_tables import AccountHealthDay, HealthRun, NoteCheck
+from redline.store.lake import EventLake
+
+LAST = date(2026, 11, 20)
+
+
+@pytest.fixture
+def community(tmp_path):
+    community = generate_community(accounts=5, days=3, seed=3, last_day=LAST)
+    return community, write_community(community, tmp_path / "raw")
+
+
+def _load(database, home, policy, paths):
+    load_accounts_file(database, paths["accounts"], policy)
+    load_notes_file(database, paths["notes"], policy)
+    load_comments_file(database, paths["comments"], policy)
+    ingest_event_file(paths["events"], EventLake.in_home(home.lake_dir), policy)
+
+
+def test_recompute_stores_each_day_and_keeps_history(database, home, policy, community):
+    community, paths = community
+    _load(database, home, policy, paths)
+    first = recompute(database, home, LAST - timedelta(days=1), policy)
+    second = recompute(database, home, LAST, policy)
+    assert first.accounts == second.accounts == 5
+    assert second.notes == len(community.notes)
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(NoteCheck)) == len(community.notes)
+        rows = list(session.scalars(select(AccountHealthDay)))
+    assert {row.day for row in rows} == {LAST - timedelta(days=1), LAST}
+    for row in rows:
+        assert row.policy_version == policy.version
+        assert 0.0 <= row.health_index <= 100.0
+        assert 0.0 < row.coverage <= 1.0
+    history = account_history(database, "acct0001")
+    assert [h.day for h in history] == [LAST - timedelta(days=1), LAST]
+
+    # Recomputing a day replaces that day's results (same numbers on the same data).
+    again = recompute(database, home, LAST, policy)
+    assert again.accounts == 5
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(AccountHealthDay)) == 10
+        assert session.scalar(select(func.count()).select_from(HealthRun)) == 3
+    assert [h.health_index for h in account_history(database, "acct0001")][-1] == pytest.approx(history[-1].health_index)
+
+
+def test_explanations_read_back_from_storage(database, home, policy, community):
+    community, paths = community
+    _load(database, home, policy, paths)
+    recompute(database, home, LAST, policy)
+    note_id = community.notes[0]["id"]
+    note = note_explanation(database, home, note_id, policy)
+    assert note["id"] == note_id and note["day"] == LAST.isoformat()
+    assert {i["code"] for i in note["indicators"]} == {"Q1", "Q2", "Q3", "Q4", "C1", "C2", "C3", "C4", "F1", "F2", "F3", "F4"}
+    assert any("原创度" in u for u in note["unknown"])  # no corpus index in this home
+    json.dumps(note, ensure_ascii=False)
+    account = account_explanation(database, home, "acct0002", policy)
+    assert account["index"] is not None and account["history"][-1]["index"] == account["index"]
+    with pytest.raises(NotFoundError, match="找不到笔记"):
+        note_explanation(database, home, "nope", policy)
+    with pytest.raises(NotFoundError, match="还没有健康度结果"):
+        account_explanation(database, home, "acct0002", policy, LAST - timedelta(days=5))
+
+
+def test_a_bad_entity_file_changes_nothing(database, home, policy, community, tmp_path):
+    _, paths = community
+    load_accounts_file(database, paths["accounts"], policy)
+    lines = paths["notes"].read_text(encoding="utf-8").splitlines()
+    broken = tmp_path / "notes.jsonl"
+    bad = json.loads(lines[1])
+    bad["published_at"] = "not a time"
+    broken.write_text("\n".join([lines[0], json.dumps(bad, ensure_ascii=False), *lines[2:], '{"id": "x"'] ) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="第 2 行"):
+        load_notes_file(database, broken, policy)
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Note)) == 0
+    # Notes that name an unknown account are refused whole too.
+    orphan = tmp_path / "orphan.jsonl"
+    orphan.write_text(json.dumps({"id": "n", "account_id": "ghost", "published_at": "2026-11-20T10:00:00"}) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="未知账号"):
+        load_notes_file(database, orphan, policy)
+    # Loading the same good file twice changes nothing the second time.
+    assert load_notes_file(database, paths["notes"], policy).inserted > 0
+    again = load_notes_file(database, paths["notes"], policy)
+    assert again.inserted == 0 and again.updated == 0
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Account)) == 5
