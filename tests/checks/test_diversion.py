@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from redline.checks import check_text
+from redline.checks.diversion import _Excluded
 from redline.checks.homophones import homophones
 from .policy_helpers import policy_with
 
@@ -118,3 +119,22 @@ def test_any_mix_of_contact_fragments_yields_spans_inside_the_original(text):
     for finding in check_text(text, kind="comment").findings:
         assert 0 <= finding.start <= finding.end <= len(text)
         assert text[finding.start : finding.end] == finding.excerpt
+
+
+def test_policy_words_may_be_written_in_any_form():
+    custom = policy_with({"checks": {"diversion": {"wechat_aliases": ["ＭＹ號"]}}})
+    [finding] = diversion(check_text("资料在my号里", policy=custom))
+    assert finding.rule == "diversion.wechat" and finding.severity == "warning"
+
+
+_SPANS = st.lists(st.tuples(st.integers(0, 60), st.integers(1, 8)).map(lambda t: (t[0], t[0] + t[1])), max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_SPANS, st.integers(0, 70), st.integers(1, 8))
+def test_exclusion_lookup_agrees_with_a_plain_scan(spans, start, length):
+    # The detector answers "does any excluding phrase overlap this hit?" by bisection, so that
+    # texts with thousands of phrases stay linear; it must agree with the obvious scan.
+    end = start + length
+    expected = any(s < end and start < e for s, e in spans)
+    assert _Excluded(spans).overlaps(start, end) == expected

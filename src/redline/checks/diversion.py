@@ -29,6 +29,7 @@ from redline.checks.finding import Finding, Severity
 from redline.checks.homophones import homophones
 from redline.errors import PolicyError
 from redline.policy import Policy
+from redline.text.normalize import normalizer_for
 
 # Channels of contact words and the rule each reports under.
 CONTACT_CHANNELS = ("wechat", "qq", "phone", "email", "generic")
@@ -76,6 +77,24 @@ class _Candidate:
     evidence: str
 
 
+class _Excluded:
+    """Spans of excluding phrases (微信支付, 电话手表…); they may overlap one another. A hit is
+    excluded when any of them overlaps it: found in O(log n) with the running maximum of ends."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]):
+        ordered = sorted(spans)
+        self._starts = [start for start, _ in ordered]
+        self._max_end: list[int] = []
+        reach = -1
+        for _, end in ordered:
+            reach = max(reach, end)
+            self._max_end.append(reach)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        index = bisect_right(self._starts, end - 1)  # exclusions starting before `end`
+        return index > 0 and self._max_end[index - 1] > start
+
+
 class _Claimed:
     """Non-overlapping spans already reported as violations, sorted, for overlap tests in
     O(log n) (a 200,000-character text can hold thousands of contacts)."""
@@ -118,6 +137,7 @@ class DiversionDetector:
         self.policy = policy
         self.p = p = policy.checks.diversion
         self.ledger = policy.ledger
+        self._normalizer = normalizer_for(policy)
         self._tags: dict[str, set[Tag]] = {}
         lists = {
             ("wechat", "word"): p.wechat_words,
@@ -155,7 +175,8 @@ class DiversionDetector:
         # v.x, 加 V, 威 信). Cue phrases (私我, 扫码加) and the generated homophones are left to
         # the plain scan: splitting those up is rare, and every extra alternative here costs
         # time on every text.
-        spaced = [w for (c, s), words in lists.items() if c in CONTACT_CHANNELS and c != "generic" for w in words if len(w) >= 2]
+        normalized = (self._normalizer.normalize(w).text for (c, s), words in lists.items() if c in CONTACT_CHANNELS and c != "generic" for w in words)
+        spaced = [w for w in normalized if len(w) >= 2]
         spaced_alternatives = sorted(set(spaced), key=len, reverse=True)
         self._spaced_words = re.compile("|".join(word_sep_run.join(re.escape(ch) for ch in w) for w in spaced_alternatives))
         self._strip_word_separators = re.compile(f"[{re.escape(p.word_separators)}]+")
@@ -209,6 +230,9 @@ class DiversionDetector:
         self._share_code = re.compile(f"[{marks}](?P<code>[a-z0-9]{{{p.share_code_min_chars},{p.share_code_max_chars}}})[{marks}]") if marks else None
 
     def _add(self, word: str, tag: Tag) -> None:
+        # Words are matched against normalised text, so a policy may write them in any form
+        # (VX, 薇信號, ｑｑ) and they still match.
+        word = self._normalizer.normalize(word).text
         if word:
             self._tags.setdefault(word, set()).add(tag)
 
@@ -226,8 +250,8 @@ class DiversionDetector:
         words = list(hits) + self._spaced_hits(text)
         candidates: list[_Candidate] = []
         if words:
-            excluded = [(h.start, h.end) for h in words if h.tag.channel == "not"]
-            live = [h for h in words if h.tag.channel != "not" and not self._overlaps(h, excluded) and self._bounded(text, h)]
+            excluded = _Excluded((h.start, h.end) for h in words if h.tag.channel == "not")
+            live = [h for h in words if h.tag.channel != "not" and not excluded.overlaps(h.start, h.end) and self._bounded(text, h)]
             reach = -1  # end of the last violation: hits come in text order
             for hit in self._strongest(live):
                 if hit.start < reach:
@@ -278,10 +302,6 @@ class DiversionDetector:
             for tag in self._tags.get(word, ()):
                 found.append(Hit(match.start(), match.end(), word, tag))
         return found
-
-    @staticmethod
-    def _overlaps(hit: Hit, spans: Sequence[tuple[int, int]]) -> bool:
-        return any(start < hit.end and hit.start < end for start, end in spans)
 
     def _bounded(self, text: str, hit: Hit) -> bool:
         """A Latin word must not be glued into a longer Latin word (tv x, qqq); digits after a

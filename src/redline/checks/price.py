@@ -18,6 +18,7 @@ from redline.checks.document import Document, Hit
 from redline.checks.finding import Finding
 from redline.errors import InputError
 from redline.policy import Policy
+from redline.text.normalize import normalizer_for
 
 _PRICE_WORD = "price_word"
 _NUMBER = r"[0-9]+(?:\.[0-9]+)?"
@@ -34,8 +35,10 @@ class PriceDetector:
 
     def __init__(self, policy: Policy):
         self.p = policy.checks.price
-        self._price_words = dict(self.p.price_words)
-        words = "|".join(re.escape(w) for w in sorted(self.p.not_selling_price, key=len, reverse=True) if w)
+        normalize = normalizer_for(policy).normalize  # words are matched in normalised text
+        self._price_words = {normalize(word).text: value for word, value in self.p.price_words.items()}
+        not_selling = {normalize(word).text for word in self.p.not_selling_price}
+        words = "|".join(re.escape(w) for w in sorted(not_selling, key=len, reverse=True) if w)
         self._not_selling = re.compile(f"(?:{words})\\s*$") if words else None
 
     def vocabulary(self) -> Iterable[tuple[str, object]]:
