@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 
 from redline.checks.document import Document, Hit
 from redline.checks.finding import Finding
-from redline.checks.wordhits import covered, select
+from redline.checks.wordhits import Nearby, select
 from redline.policy import Policy
 from redline.policy.schema import ClaimPolicy
 
@@ -59,17 +59,6 @@ class ClaimsDetector:
             return True
         return any(h.tag == (name, _CATEGORY) for h in hits)
 
-    def _narrated(self, hit: Hit, cues: Sequence[Hit], window: int) -> bool:
-        """A cue shortly BEFORE the word (医生给她治疗)."""
-        return any(cue.end <= hit.start and hit.start - cue.end <= window for cue in cues)
-
-    def _in_context(self, hit: Hit, cues: Sequence[Hit], window: int) -> bool:
-        """A cue shortly before or after the word (可以治疗, 治疗作用), not inside it."""
-        return any(
-            (cue.end <= hit.start and hit.start - cue.end <= window)
-            or (cue.start >= hit.end and cue.start - hit.end <= window)
-            for cue in cues
-        )
 
     def detect(self, doc: Document, hits: Sequence[Hit]) -> Iterable[Finding]:
         if not hits:
@@ -87,6 +76,17 @@ class ClaimsDetector:
         commercial = doc.is_commercial
         held = doc.request.credentials
         food_note = "food" in domains
+        # Cue positions per (family, kind), built once: proximity checks are then O(log n).
+        by_tag: dict[object, list[Hit]] = {}
+        for hit in hits:
+            by_tag.setdefault(hit.tag, []).append(hit)
+        nearby: dict[object, Nearby] = {}
+
+        def cues(tag: tuple[str, str]) -> Nearby:
+            if tag not in nearby:
+                nearby[tag] = Nearby(by_tag.get(tag, ()))
+            return nearby[tag]
+
         findings: list[Finding] = []
         for hit in live:
             name = hit.tag[0]
@@ -95,12 +95,12 @@ class ClaimsDetector:
                 name, claim = "medical", self.claims["medical"]  # curing a disease, outside food
             if hit.word in claim.commercial_only and not commercial:
                 continue
+            # An efficacy cue before or after (可以治疗, 治疗作用) makes a generic word a claim.
             if hit.word in claim.needs_context and not commercial:
-                cues = [h for h in hits if h.tag == (name, _CONTEXT)]
-                if not self._in_context(hit, cues, claim.context_window):
+                if not cues((name, _CONTEXT)).around(hit.start, hit.end, claim.context_window):
                     continue
-            cues = [h for h in hits if h.tag == (name, _NARRATIVE)]
-            if cues and self._narrated(hit, cues, claim.narrative_window):
+            # A narrative cue shortly before (医生给她治疗) makes it personal history.
+            if cues((name, _NARRATIVE)).before(hit.start, claim.narrative_window):
                 continue
             finding = self._finding(doc, name, claim, hit, held, food_note)
             if finding is not None:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from redline.checks.document import Document, Hit
 from redline.checks.finding import Finding
-from redline.checks.wordhits import GatedPatterns, select, spans
+from redline.checks.wordhits import GatedPatterns, Nearby, select, spans
 from redline.policy import Policy
 
 KINDS = ("wealth", "clickbait", "anxiety", "severe")
@@ -72,16 +72,14 @@ class ValuesDetector:
         topics = [h for h in hits if h.tag == _TOPIC]
         if not topics:
             return []
-        cues = [h for h in hits if h.tag == _TRADE]
+        cues = Nearby(h for h in hits if h.tag == _TRADE)
+        if not cues:
+            return []
         window = self.section.severe_window
         return [
             Hit(topic.start, topic.end, topic.word, "severe")
             for topic in topics
-            if any(
-                (cue.end <= topic.start and topic.start - cue.end <= window)
-                or (cue.start >= topic.end and cue.start - topic.end <= window)
-                for cue in cues
-            )
+            if cues.around(topic.start, topic.end, window)
         ]
 
     def detect(self, doc: Document, hits: Sequence[Hit]) -> Iterable[Finding]:

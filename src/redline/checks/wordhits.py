@@ -11,7 +11,9 @@ without paying for them on every text: they run only when the shared scan found 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate
 
 from redline.checks.document import Hit
 
@@ -29,9 +31,45 @@ def ascii_bounded(text: str, start: int, end: int) -> bool:
     return True
 
 
-def covered(hit: Hit, spans: Sequence[tuple[int, int]]) -> bool:
-    """Whether one of `spans` (e.g. allowed phrases) covers the hit entirely."""
-    return any(start <= hit.start and hit.end <= end for start, end in spans)
+class Cover:
+    """Answers "does one of these spans cover [start, end)?" in O(log n), so a text with
+    thousands of allowed phrases and thousands of words stays linear-ish, not quadratic."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]):
+        ordered = sorted(spans)
+        self._starts = [start for start, _ in ordered]
+        # reach[i]: the furthest end among the spans that start at or before starts[i]
+        self._reach = list(accumulate((end for _, end in ordered), max))
+
+    def covers(self, start: int, end: int) -> bool:
+        index = bisect_right(self._starts, start) - 1
+        return index >= 0 and self._reach[index] >= end
+
+
+class Nearby:
+    """Answers "is one of these cue hits within `window` characters before / after a span?"
+    in O(log n) (cues that overlap the span do not count)."""
+
+    def __init__(self, cues: Iterable[Hit]):
+        cues = list(cues)
+        self._ends = sorted(cue.end for cue in cues)
+        self._starts = sorted(cue.start for cue in cues)
+
+    def __bool__(self) -> bool:
+        return bool(self._starts)
+
+    def before(self, start: int, window: int) -> bool:
+        """A cue ending in [start − window, start]."""
+        index = bisect_left(self._ends, start - window)
+        return index < len(self._ends) and self._ends[index] <= start
+
+    def after(self, end: int, window: int) -> bool:
+        """A cue starting in [end, end + window]."""
+        index = bisect_left(self._starts, end)
+        return index < len(self._starts) and self._starts[index] <= end + window
+
+    def around(self, start: int, end: int, window: int) -> bool:
+        return self.before(start, window) or self.after(end, window)
 
 
 def outermost(hits: Iterable[Hit]) -> list[Hit]:
@@ -53,7 +91,12 @@ def select(
     allowed: Sequence[tuple[int, int]] = (),
 ) -> list[Hit]:
     """The hits a detector acts on: not covered by an allowed phrase, Latin-bounded, outermost."""
-    live = [h for h in hits if not covered(h, allowed) and ascii_bounded(text, h.start, h.end)]
+    cover = Cover(allowed) if allowed else None
+    live = [
+        h
+        for h in hits
+        if (cover is None or not cover.covers(h.start, h.end)) and ascii_bounded(text, h.start, h.end)
+    ]
     return outermost(live)
 
 
