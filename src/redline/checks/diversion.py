@@ -201,6 +201,7 @@ class DiversionDetector:
         self._mobile_prefixes = tuple(p.mobile_prefixes)
         self._country_codes = tuple(c.lstrip("+") for c in p.country_codes)
         self._hotline_prefixes = tuple(p.hotline_prefixes)
+        self._phone_starts = (*self._mobile_prefixes, *self._country_codes, *self._hotline_prefixes, "0")
         self._digit_run = re.compile(f"[0-9](?:[{dsep}]{{0,{run}}}[0-9])*")
         self._digit_group = re.compile("[0-9]+")
         self._paren_landline = re.compile(f"[(]0[0-9]{{2,3}}[)]{digit_sep_run}[2-9](?:{digit_sep_run}[0-9]){{6,7}}(?![0-9])")
@@ -533,7 +534,7 @@ class DiversionDetector:
         digits = ""
         for last in range(first, len(groups)):
             digits += text[groups[last][0] : groups[last][1]]
-            if len(digits) > 13:
+            if len(digits) > 13 or not self._could_start_phone(digits):
                 return None
             if len(digits) < 10:
                 continue  # no phone is shorter (mobile 11, landline 10–12, hotline 10)
@@ -548,6 +549,11 @@ class DiversionDetector:
                 if digits.startswith(self._hotline_prefixes) or (last > first and 3 <= area <= 4):
                     return last, digits, False
         return None
+
+    def _could_start_phone(self, digits: str) -> bool:
+        """Whether a phone number (or +86 and one) can begin with these digits: a cheap test
+        that keeps long runs of other digits (1 1 1 1 …) from being tried at every group."""
+        return any(digits[: len(prefix)] == prefix[: len(digits)] for prefix in self._phone_starts)
 
     def _emails(self, text: str) -> Iterable[tuple[int, int, str]]:
         for at in self._email_at.finditer(text):
