@@ -148,7 +148,7 @@ class CommercialDetector:
                 evidence=(
                     f"营销强度 {evidence.score:.2f} ≥ 阈值 {section.soft_ad_threshold:.2f}，"
                     f"且未报备（无蒲公英标注，正文也没有「广告」「品牌合作」等声明）。"
-                    f"依据：{evidence.describe()}"
+                    f"营销信号：{evidence.describe()}"
                 ),
                 advice=(
                     "品牌合作内容请通过蒲公英平台报备并标注「广告」；若是自发分享，"
