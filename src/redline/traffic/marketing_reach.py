@@ -62,7 +62,8 @@ def explain_reach(notes: list[NoteMarketing], policy: Policy) -> ReachExplanatio
     sanction_drop = policy.traffic.reach_sanction_drop
     free = [n for n in notes if not n.under_sanction]
     sanctioned = [n for n in notes if n.under_sanction]
-    rho = _spearman([n.marketing for n in free], [float(n.impressions) for n in free])
+    enough = len(free) >= policy.traffic.reach_min_notes
+    rho = _spearman([n.marketing for n in free], [float(n.impressions) for n in free]) if enough else None
     sanctioned_median = statistics.median(n.impressions for n in sanctioned) if sanctioned else None
     free_median = statistics.median(n.impressions for n in free) if free else None
     promotional = plain = None
@@ -74,7 +75,7 @@ def explain_reach(notes: list[NoteMarketing], policy: Policy) -> ReachExplanatio
     marketing_effect = rho is not None and rho <= correlation_threshold
     sanction_effect = sanctioned_median is not None and free_median not in (None, 0) and sanctioned_median <= sanction_drop * free_median
     if rho is None and sanctioned_median is None:
-        cause, message = "unknown", "笔记太少或数据不足，无法区分原因（至少需要 3 篇未受处罚的笔记）。"
+        cause, message = "unknown", f"笔记太少或数据不足，无法区分原因（至少需要 {policy.traffic.reach_min_notes} 篇未受处罚的笔记）。"
     else:
         parts = []
         if rho is not None:

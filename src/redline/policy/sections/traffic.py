@@ -50,6 +50,13 @@ class PromotionPolicy(Section):
         return self
 
 
+class SimulatePolicy(Section):
+    base_entry_chance: float = Field(gt=0, le=1)
+    daily_community_impressions: int = Field(ge=0)
+    daily_commerce_impressions: int = Field(ge=0)
+    seed: int
+
+
 class TeenModePolicy(Section):
     excluded_categories: tuple[str, ...]
     no_publish_from: str
@@ -85,9 +92,12 @@ class TrafficPolicy(Section):
     max_multiplier: float = Field(ge=1)
     reach_marketing_correlation: float = Field(ge=-1, le=0)
     reach_sanction_drop: float = Field(gt=0, le=1)
+    reach_min_notes: int = Field(ge=3)
+    diagnose_recent_days: int = Field(ge=1)
     horse_race: HorseRacePolicy
     low_price: LowPricePolicy
     promotion: PromotionPolicy
+    simulate: SimulatePolicy
     teen_mode: TeenModePolicy
 
     @model_validator(mode="after")
