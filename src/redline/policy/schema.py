@@ -117,6 +117,9 @@ class DiversionPolicy(Section):
 
 class AdlawPolicy(Section):
     words: WordList
+    # Han words written with 1..spaced_max_run of these between their characters (最 有 效).
+    spaced_separators: str = ""
+    spaced_max_run: int = Field(default=1, ge=1, le=10)
     allowed: WordList
     # Allowances that hold only in notes of a category (国家级 in a travel note).
     category_allowed: dict[str, WordList] = {}
@@ -165,6 +168,9 @@ class ClaimPolicy(Section):
 
 
 class ClaimsPolicy(Section):
+    # Han words written with 1..spaced_max_run of these between their characters (最 有 效).
+    spaced_separators: str = ""
+    spaced_max_run: int = Field(default=1, ge=1, le=10)
     medical: ClaimPolicy
     aesthetic: ClaimPolicy
     education: ClaimPolicy
@@ -172,6 +178,9 @@ class ClaimsPolicy(Section):
 
 
 class ValuesPolicy(Section):
+    # Han words written with 1..spaced_max_run of these between their characters (最 有 效).
+    spaced_separators: str = ""
+    spaced_max_run: int = Field(default=1, ge=1, le=10)
     wealth: WordList
     wealth_triggers: WordList = ()
     wealth_patterns: PatternList = ()
@@ -206,6 +215,9 @@ class CommercialWeights(Section):
 
 
 class CommercialPolicy(Section):
+    # Han words written with 1..spaced_max_run of these between their characters (最 有 效).
+    spaced_separators: str = ""
+    spaced_max_run: int = Field(default=1, ge=1, le=10)
     brands: WordList
     purchase_calls: WordList
     coupons: WordList
