@@ -202,11 +202,12 @@ class DiversionDetector:
         self._country_codes = tuple(c.lstrip("+") for c in p.country_codes)
         self._hotline_prefixes = tuple(p.hotline_prefixes)
         self._phone_starts = (*self._mobile_prefixes, *self._country_codes, *self._hotline_prefixes, "0")
-        self._digit_run = re.compile(f"[0-9](?:[{dsep}]{{0,{run}}}[0-9])*")
+        self._min_number_digits = min(7, p.phone_min_digits)
+        # Only runs long enough to hold a phone number (short numbers fail inside the regex).
+        self._digit_run = re.compile(f"[0-9](?:[{dsep}]{{0,{run}}}[0-9]){{{self._min_number_digits - 1},}}")
         self._digit_group = re.compile("[0-9]+")
         self._paren_landline = re.compile(f"[(]0[0-9]{{2,3}}[)]{digit_sep_run}[2-9](?:{digit_sep_run}[0-9]){{6,7}}(?![0-9])")
         self._digit = re.compile("[0-9]")
-        self._min_number_digits = min(7, p.phone_min_digits)
         self._number_context = re.compile(f"(?:{_alternation(p.number_context)})") if p.number_context else None
 
         # E-mail: a local part, an @ (or 艾特, #, at…), a host and a top-level domain (. or 点).
@@ -214,6 +215,10 @@ class DiversionDetector:
         dot_forms = _alternation(p.email_dot_forms)
         tlds = _alternation(p.url_tlds)
         self._email_at = re.compile(f"(?:{at_forms})")
+        # The shortest forms (a form containing another is covered by it): one substring test
+        # each decides whether the text can hold an address at all.
+        forms = sorted(set(p.email_at_forms), key=len)
+        self._at_atoms = tuple(f for i, f in enumerate(forms) if f and not any(g and g in f for g in forms[:i]))
         self._email_local = re.compile(f"[a-z0-9][a-z0-9._%+\\-]{{0,63}}\\s{{0,2}}$")
         self._email_rest = re.compile(f"\\s{{0,2}}(?P<host>[a-z0-9][a-z0-9\\-]*(?:\\.[a-z0-9\\-]+)*)\\s{{0,2}}(?P<dot>{dot_forms})\\s{{0,2}}(?P<tld>{tlds})(?![a-z])")
         self._email_domains = frozenset(p.email_domains)
@@ -499,8 +504,6 @@ class DiversionDetector:
     def _numbers(self, text: str) -> Iterable[tuple[int, int, str, bool]]:
         """(start, end, digits, is_mobile) of every phone number standing on its own."""
         for run in self._digit_run.finditer(text):
-            if run.end() - run.start() < self._min_number_digits:
-                continue
             groups = [(g.start(), g.end()) for g in self._digit_group.finditer(text, run.start(), run.end())]
             first = 0
             while first < len(groups):
@@ -556,6 +559,11 @@ class DiversionDetector:
         return any(digits[: len(prefix)] == prefix[: len(digits)] for prefix in self._phone_starts)
 
     def _emails(self, text: str) -> Iterable[tuple[int, int, str]]:
+        for atom in self._at_atoms:
+            if atom in text:
+                break
+        else:
+            return
         for at in self._email_at.finditer(text):
             local = self._email_local.search(text, max(0, at.start() - 66), at.start())
             if local is None:
