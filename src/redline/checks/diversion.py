@@ -456,12 +456,14 @@ class DiversionDetector:
             return None
         if channel == "email":
             return "email" if form in ("handle", "name", "number") else None
-        if channel == "generic" or channel == "soft":
+        if channel == "generic":
             if phone_like:
                 return "phone"
-            if form == "handle" or (form == "name" and channel == "generic"):
-                return "wechat" if channel == "generic" else "soft"
-            return None
+            return "wechat" if form in ("handle", "name") else None
+        if channel == "soft":  # 私我 abc123, 加群 8757013
+            if phone_like:
+                return "phone"
+            return "soft" if form in ("handle", "number") else None
         return None
 
     def _id_evidence(self, hit: Hit, contact: ContactId, channel: str) -> str:
