@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 
 from redline.checks.document import Document, Hit
 from redline.checks.finding import Finding
-from redline.checks.wordhits import Nearby, select
+from redline.checks.wordhits import Nearby, SpacedWords, select
 from redline.policy import Policy
 from redline.policy.schema import ClaimPolicy
 
@@ -38,6 +38,7 @@ class ClaimsDetector:
         self.categories = {
             name: frozenset(c.lower() for c in claim.categories) for name, claim in self.claims.items()
         }
+        self.spaced = SpacedWords(self.vocabulary(), claims.spaced_separators, claims.spaced_max_run)
 
     def vocabulary(self) -> Iterable[tuple[str, object]]:
         for name, claim in self.claims.items():
@@ -52,34 +53,32 @@ class ClaimsDetector:
             for word in claim.context_cues:
                 yield word, (name, _CONTEXT)
 
-    def in_domain(self, doc: Document, name: str, hits: Sequence[Hit]) -> bool:
+    def in_domain(self, doc: Document, name: str, by_tag: dict[object, list[Hit]]) -> bool:
         """A note of this claim's domain: by its category, or by the domain's words in the text."""
         category = (doc.request.category or "").lower()
-        if category in self.categories[name]:
-            return True
-        return any(h.tag == (name, _CATEGORY) for h in hits)
-
+        return category in self.categories[name] or (name, _CATEGORY) in by_tag
 
     def detect(self, doc: Document, hits: Sequence[Hit]) -> Iterable[Finding]:
+        hits = [*hits, *self.spaced.hits(doc.text)]
         if not hits:
             return []
         claim_hits = [h for h in hits if h.tag[1] == _CLAIM]
         if not claim_hits:
             return []
+        by_tag: dict[object, list[Hit]] = {}
+        for hit in hits:
+            by_tag.setdefault(hit.tag, []).append(hit)
         allowed = [(h.start, h.end) for h in hits if h.tag[1] == _ALLOWED]
         # Longest claim word wins across families (治疗糖尿病 over 治疗), allowed phrases of any
         # family cancel what they cover, and where two families list the same word (降血压)
         # the note's own domain wins.
-        domains = {name for name in CLAIM_NAMES if self.in_domain(doc, name, hits)}
+        domains = {name for name in CLAIM_NAMES if self.in_domain(doc, name, by_tag)}
         claim_hits.sort(key=lambda h: h.tag[0] not in domains)
         live = select(doc.text, claim_hits, allowed)
         commercial = doc.is_commercial
         held = doc.request.credentials
         food_note = "food" in domains
-        # Cue positions per (family, kind), built once: proximity checks are then O(log n).
-        by_tag: dict[object, list[Hit]] = {}
-        for hit in hits:
-            by_tag.setdefault(hit.tag, []).append(hit)
+        # Cue positions per (family, kind), built on first use: proximity checks are O(log n).
         nearby: dict[object, Nearby] = {}
 
         def cues(tag: tuple[str, str]) -> Nearby:
