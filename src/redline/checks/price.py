@@ -22,8 +22,13 @@ from redline.text.normalize import normalizer_for
 
 _PRICE_WORD = "price_word"
 _NUMBER = r"[0-9]+(?:\.[0-9]+)?"
-# ¥0.1 / rmb 1 / 0.1元 / 1块 / 1.00 rmb (the normaliser turns ￥ into ¥ and lower-cases RMB).
-_STATED_PRICE = re.compile(rf"(?:[¥$]|rmb)\s*(?P<a>{_NUMBER})|(?<![0-9.])(?P<b>{_NUMBER})\s*(?:元|块钱|块|rmb)(?![0-9a-z])")
+# ¥0.1 / rmb 1 / 0.1元 / 1块 / 9块9 / 1.00 rmb (the normaliser turns ￥ into ¥ and lower-cases RMB).
+# 9块9 is ¥9.9 (the colloquial form), so that alternative comes first.
+_STATED_PRICE = re.compile(
+    rf"(?:[¥$]|rmb)\s*(?P<a>{_NUMBER})"
+    rf"|(?<![0-9.])(?P<c>[0-9]+)\s*[块元]\s*(?P<d>[0-9])(?![0-9.])"
+    rf"|(?<![0-9.])(?P<b>{_NUMBER})\s*(?:元|块钱|块|rmb)(?![0-9a-z])"
+)
 
 
 def _money(value: float) -> str:
@@ -96,7 +101,7 @@ class PriceDetector:
 
     def _stated_prices(self, text: str, hits: Sequence[Hit]) -> Iterable[tuple[float, int, int]]:
         for match in _STATED_PRICE.finditer(text):
-            number = match.group("a") or match.group("b")
+            number = match.group("a") or match.group("b") or f"{match.group('c')}.{match.group('d')}"
             if self._not_selling is not None and self._not_selling.search(text, max(0, match.start() - self.p.not_selling_window), match.start()):
                 continue
             yield float(number), match.start(), match.end()
