@@ -93,3 +93,23 @@ def test_bad_pattern_in_policy_is_an_error_naming_the_key():
 
     with pytest.raises(PolicyError, match="price_patterns"):
         policy_with({"checks": {"commercial": {"price_patterns": ["(unclosed"]}}})
+
+
+def test_title_evidence_counts_for_the_note():
+    title, body = "兰蔻小黑瓶闭眼入！", "今天到手价¥399"
+    alone = check_text(body)
+    together = check_text(body, title=title)
+    assert together.scores["marketing"] > alone.scores["marketing"]
+    assert not [f for f in alone.findings if f.rule == "commercial.soft_ad"]
+    [finding] = [f for f in together.findings if f.rule == "commercial.soft_ad"]
+    assert "兰蔻" in finding.evidence and finding.field == "text"
+
+
+def test_a_disclosure_in_the_title_counts():
+    result = check_text("到手价¥399，领券再减50", title="【广告】兰蔻小黑瓶闭眼入")
+    assert not [f for f in result.findings if f.rule == "commercial.soft_ad"]
+
+
+def test_title_evidence_does_not_leak_into_the_next_request():
+    check_text("今天天气不错", title="兰蔻小黑瓶闭眼入！到手价¥399，领券再减50")
+    assert check_text("今天天气不错").scores["marketing"] == 0.0

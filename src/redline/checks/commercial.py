@@ -7,11 +7,16 @@ coupons, links and an attached product. Each piece of evidence adds to the score
 saturates it, and a signal counts at most `max_count_per_signal` times, so one brand named ten
 times in a comparison review is not an advert. A complaint (差评, 退货…) talks about prices and
 gifts too, but is no advert: its intensity is multiplied by `complaint_discount`.
+
+A note's title and body are one text to its readers: the title (checked first, as its own field)
+gets its own score, and the body's score — the one reported for the note — counts the title's
+evidence too; a disclosure in either place counts.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -62,6 +67,9 @@ class CommercialDetector:
         self.price = GatedPatterns("price", self.section.price_triggers, self.section.price_patterns)
         self.link = GatedPatterns("link", self.section.link_triggers, self.section.link_patterns)
         self.spaced = SpacedWords(self.vocabulary(), self.section.spaced_separators, self.section.spaced_max_run)
+        # The engine checks a request's title just before its body; the title's evidence waits
+        # here (per thread, keyed by the request object) to be counted with the body's.
+        self._titles = threading.local()
 
     def vocabulary(self) -> Iterable[tuple[str, object]]:
         section = self.section
@@ -109,17 +117,32 @@ class CommercialDetector:
                     break
         if doc.request.product_attached:
             counts["product_attached"] = 1
+        complaints = by_tag.get(_COMPLAINT)
+        return self._scored(counts, examples, complaints[0].word if complaints else None)
+
+    def _scored(self, counts: dict[str, int], examples: dict[str, list[str]], complaint: str | None) -> MarketingEvidence:
         if not counts:
             return MarketingEvidence({}, {}, 0.0)
+        cap = self.section.max_count_per_signal
         weights = self.section.weights
         counts = {signal: min(count, cap) for signal, count in counts.items()}
         total = sum(getattr(weights, signal) * count for signal, count in counts.items())
         score = 1.0 - math.exp(-total)
-        complaints = by_tag.get(_COMPLAINT)
-        complaint = complaints[0].word if complaints else None
         if complaint is not None:
             score *= self.section.complaint_discount
         return MarketingEvidence(counts, examples, round(score, 4), complaint)
+
+    def combined(self, title: MarketingEvidence, body: MarketingEvidence) -> MarketingEvidence:
+        """The evidence of a note's title and body together (the note is one text to readers)."""
+        counts = dict(body.counts)
+        for signal, count in title.counts.items():
+            # An attached product is one fact about the note, not one per field.
+            counts[signal] = max(counts.get(signal, 0), count) if signal == "product_attached" else counts.get(signal, 0) + count
+        examples = {signal: list(words) for signal, words in title.examples.items()}
+        for signal, words in body.examples.items():
+            merged = examples.setdefault(signal, [])
+            merged.extend(word for word in words if word not in merged)
+        return self._scored(counts, examples, body.complaint or title.complaint)
 
     def disclosure(self, doc: Document, hits: Sequence[Hit]) -> str | None:
         """The disclosure word the text carries (not one inside 非广告 / 广告法), if any."""
@@ -130,14 +153,24 @@ class CommercialDetector:
     def detect(self, doc: Document, hits: Sequence[Hit]) -> Iterable[Finding]:
         hits = [*hits, *self.spaced.hits(doc.text)]
         evidence = self.evidence(doc, hits)
+        if doc.field_name == "title":
+            doc.scores["marketing"] = evidence.score  # the title's own (its absolute words read it)
+            self._titles.pending = (doc.request, evidence, self.disclosure(doc, hits))
+            return []
+        title_disclosure = None
+        pending = getattr(self._titles, "pending", None)
+        if pending is not None and pending[0] is doc.request:
+            evidence = self.combined(pending[1], evidence)
+            title_disclosure = pending[2]
+        self._titles.pending = None
         doc.scores["marketing"] = evidence.score
         section = self.section
         if (
-            doc.field_name != "text"  # the title is part of the note; the note is judged once
-            or doc.request.kind not in section.soft_ad_kinds
+            doc.request.kind not in section.soft_ad_kinds
             or evidence.score < section.soft_ad_threshold
             or len(evidence.counts) < section.soft_ad_min_signals
             or doc.request.disclosed
+            or title_disclosure is not None
         ):
             return []
         disclosure_word = self.disclosure(doc, hits)
