@@ -189,6 +189,8 @@ class DiversionDetector:
         self._gap = re.compile(f"(?:[{sep}]|{linkers})*")
         self._explicit_linker = re.compile(r"\S")
         self._id = re.compile(f"[a-z0-9][a-z0-9_\\-]*(?:(?<=[0-9])[{dsep}]{{1,{run}}}(?=[0-9])[0-9][a-z0-9_\\-]*)*")
+        # An id spelled out character by character (a b c 1 2 3, A.B.C.1.2.3) after a contact word.
+        self._spelled_id = re.compile(f"[a-z0-9](?:[{dsep}]{{1,{run}}}[a-z0-9]){{{p.id_min_chars - 1},{p.id_max_chars - 1}}}(?![a-z0-9])")
         # The longest stretch an id can occupy: its longest form with separators between digits.
         self._id_span_limit = max(p.id_max_chars, p.id_max_digits * (run + 1)) + 1
         self._unit_after = re.compile(f"\\s*(?:{_alternation(p.id_unit_suffixes)})") if p.id_unit_suffixes else None
@@ -228,6 +230,9 @@ class DiversionDetector:
         self._tld = re.compile(f"\\.(?:{tlds})(?![a-z0-9])")
         self._host_before = re.compile(r"(?:[a-z0-9][a-z0-9\-]*\.)*[a-z0-9][a-z0-9\-]*$")
         self._path_after = re.compile(rf"(?::[0-9]{{1,5}})?/{url_chars}*")
+        url_dots = _alternation(p.url_dot_forms)
+        self._url_dot_atoms = tuple(p.url_dot_forms)
+        self._spelled_url = re.compile(f"(?:www\\s*(?:{url_dots})\\s*)?[a-z0-9][a-z0-9\\-]+(?:\\s*(?:{url_dots})\\s*[a-z0-9\\-]+)*\\s*(?:{url_dots})\\s*(?:{tlds})(?![a-z0-9])") if url_dots else None
         self._short_hosts = frozenset(p.short_link_hosts)
         self._allowed_domains = tuple(p.allowed_domains)
         self._not_links = frozenset(p.not_links)
@@ -399,10 +404,16 @@ class DiversionDetector:
         if match is None or match.end() == start + self._id_span_limit:
             return None  # longer than any id
         raw = match.group().rstrip("-_")
+        if len(raw) == 1:  # a b c 1 2 3: one character at a time
+            spelled = self._spelled_id.match(text, start, start + self._id_span_limit)
+            if spelled is not None:
+                raw = spelled.group()
         end = start + len(raw)
         if self._unit_after is not None and self._unit_after.match(text, end):
             return None
         joined = self._strip_separators.sub("", raw)
+        if not joined.isdigit() and len(joined) < len(raw) and not self._id.fullmatch(raw):
+            raw = joined  # a spelled-out handle: the separators were not part of it
         explicit = bool(self._explicit_linker.search(text[position:start]))
         form = self._id_form(joined if joined.isdigit() else raw, explicit)
         if form is None:
@@ -582,10 +593,18 @@ class DiversionDetector:
 
     def _links(self, text: str) -> Iterable[tuple[int, int, str, str]]:
         """(start, end, link, strength): strength is "short" (a short-link host), "link" (a
-        scheme, www. or a path) or "mention" (a bare domain name such as ctrip.com)."""
+        scheme, www., a path, or an address with its dots written out) or "mention" (a bare
+        domain name such as ctrip.com)."""
+        if "." in text:
+            yield from self._dotted_links(text)
+        if self._spelled_url is not None and any(dot in text for dot in self._url_dot_atoms):
+            for match in self._spelled_url.finditer(text):
+                if match.start() > 0 and _is_ascii_letter(text[match.start() - 1]):
+                    continue
+                yield match.start(), match.end(), match.group(), "link"
+
+    def _dotted_links(self, text: str) -> Iterable[tuple[int, int, str, str]]:
         seen_end = -1
-        if "." not in text:
-            return
         for match in self._scheme_url.finditer(text) if ("://" in text or "www." in text) else ():
             link = match.group().rstrip(".,;:!?)(")
             host = re.sub(r"^(?:[a-z]+://)?", "", link).split("/", 1)[0].split(":", 1)[0]

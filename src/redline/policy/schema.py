@@ -94,6 +94,7 @@ class DiversionPolicy(Section):
     email_domains: WordList
     email_at_forms: WordList
     email_dot_forms: WordList
+    url_dot_forms: WordList
     share_code_marks: str
     share_code_min_chars: int = Field(ge=4, le=64)
     share_code_max_chars: int = Field(ge=4, le=64)
