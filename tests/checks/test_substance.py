@@ -63,3 +63,16 @@ def test_short_notes_get_an_info_finding(policy):
     assert [f.severity for f in short] == ["info"]
     long_text = "周末带娃去了科技馆，" * (policy.checks.substance.min_chars // 9 + 1)
     assert "substance.short" not in rules(check_text(long_text))
+
+
+def test_science_words_in_the_title_count():
+    body = "熬夜会影响皮肤屏障的修复，常见的表现是泛红和干燥。"
+    assert "substance.science_no_source" not in rules(check_text(body))
+    assert "substance.science_no_source" in rules(check_text(body, title="科普｜熬夜与皮肤屏障的原理"))
+    assert "substance.science_no_source" not in rules(check_text(body))  # nothing carried over
+
+
+def test_review_words_in_the_title_count():
+    body = "成分有神经酰胺，质地轻薄，配方无香精，容量50ml。"
+    assert "substance.low_information" not in rules(check_text(body))
+    assert "substance.low_information" in rules(check_text(body, title="面霜测评"))

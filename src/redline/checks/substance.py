@@ -12,11 +12,14 @@
             informative means a letter, digit or ideograph that is not part of a filler word
             (哈哈, 家人们, 绝绝子) and not a repeat within a run (哈哈哈哈, 啊啊啊 count once).
   Below the policy's minimums a note gets `substance.short` / `substance.thin` (info).
+Science and review words in the title (科普｜…, …测评) count with the body's: the engine checks the
+title just before the body, and its words wait per thread, keyed by the request object.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from functools import cache
 
@@ -57,6 +60,7 @@ class SubstanceDetector:
         self.review_categories = frozenset(c.lower() for c in section.review_categories)
         self.source_patterns = [re.compile(p) for p in section.source_patterns]
         self.detail_patterns = [re.compile(p) for p in section.personal_detail_patterns]
+        self._titles = threading.local()
 
     def vocabulary(self) -> Iterable[tuple[str, object]]:
         section = self.section
@@ -112,10 +116,10 @@ class SubstanceDetector:
                 return match.group(0)[:40]
         return None
 
-    def _science(self, doc: Document, hits: Sequence[Hit]) -> Finding | None:
+    def _science(self, doc: Document, hits: Sequence[Hit], title_words: frozenset[str]) -> Finding | None:
         section = self.section
         category = (doc.request.category or "").lower()
-        words = sorted({h.word for h in hits if h.tag == _SCIENCE})
+        words = sorted({h.word for h in hits if h.tag == _SCIENCE} | title_words)
         if category in self.science_categories:
             why = f"类目为「{doc.request.category}」"
         elif len(words) >= section.science_min_words:
@@ -138,10 +142,10 @@ class SubstanceDetector:
             sanction=section.science_no_source_sanction,
         )
 
-    def _review(self, doc: Document, hits: Sequence[Hit]) -> Finding | None:
+    def _review(self, doc: Document, hits: Sequence[Hit], title_review: bool) -> Finding | None:
         section = self.section
         category = (doc.request.category or "").lower()
-        is_review = category in self.review_categories or any(h.tag == _REVIEW for h in hits)
+        is_review = title_review or category in self.review_categories or any(h.tag == _REVIEW for h in hits)
         if not is_review:
             return None
         features = [h.word for h in outermost(h for h in hits if h.tag == _FEATURE)]
@@ -159,13 +163,23 @@ class SubstanceDetector:
         )
 
     def detect(self, doc: Document, hits: Sequence[Hit]) -> Iterable[Finding]:
-        if doc.field_name != "text" or doc.request.kind not in self.kinds:
+        if doc.request.kind not in self.kinds:
             return []
+        if doc.field_name == "title":
+            science = frozenset(h.word for h in hits if h.tag == _SCIENCE)
+            self._titles.pending = (doc.request, science, any(h.tag == _REVIEW for h in hits))
+            return []
+        pending = getattr(self._titles, "pending", None)
+        self._titles.pending = None
+        title_science, title_review = frozenset(), False
+        if pending is not None and pending[0] is doc.request:
+            title_science, title_review = pending[1], pending[2]
         section = self.section
         length, density = self.measure(doc, [h for h in hits if h.tag == _FILLER])
         doc.scores["length"] = float(length)
         doc.scores["density"] = round(density, 3)
-        findings = [f for f in (self._science(doc, hits), self._review(doc, hits)) if f is not None]
+        found = (self._science(doc, hits, title_science), self._review(doc, hits, title_review))
+        findings = [f for f in found if f is not None]
         if doc.request.kind in self.short_kinds and length < section.min_chars:
             findings.append(
                 doc.whole_text_finding(
