@@ -467,10 +467,10 @@ class DiversionDetector:
             return None
         if channel == "email":
             return "email" if form in ("handle", "name", "number") else None
-        if channel == "generic":
+        if channel == "generic":  # 联系方式：abc123 — but not 咨询 iphone12
             if phone_like:
                 return "phone"
-            return "wechat" if form in ("handle", "name") else None
+            return "wechat" if form in ("handle", "name") and contact.explicit else None
         if channel == "soft":  # 私我 abc123, 加群 8757013
             if phone_like:
                 return "phone"
