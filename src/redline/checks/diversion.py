@@ -182,6 +182,8 @@ class DiversionDetector:
         self._strip_word_separators = re.compile(f"[{re.escape(p.word_separators)}]+")
         self._strip_separators = re.compile(f"[{dsep}()（）]+")
         units = _alternation(p.id_unit_suffixes)
+        models = _alternation(p.model_prefixes)
+        self._model_name = re.compile(f"(?:{models})[0-9]{{1,4}}[a-z]{{0,4}}") if models else None
         self._quantity = re.compile(f"[0-9]+(?:\\.[0-9]+)?(?:{units})") if units else None
 
         # What may stand between a contact word and its id, and the id itself.
@@ -435,6 +437,8 @@ class DiversionDetector:
         if self._quantity is not None and self._quantity.fullmatch(value):
             return None  # 1000mah, 30w: a quantity, not an id
         if any(_is_ascii_digit(c) for c in value):
+            if not explicit and self._model_name is not None and self._model_name.fullmatch(value):
+                return None  # 微信 iphone15 闪退: the topic, not an id
             return "handle"
         # Letters only (lilyzhang): an id only when introduced explicitly (微信号：lilyzhang).
         return "name" if explicit else None

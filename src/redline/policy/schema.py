@@ -81,6 +81,7 @@ class DiversionPolicy(Section):
     id_min_digits: int = Field(ge=3, le=20)
     id_max_digits: int = Field(ge=3, le=20)
     phone_min_digits: int = Field(ge=3, le=20)
+    model_prefixes: WordList
     id_unit_suffixes: WordList
     number_context: WordList
     number_context_window: int = Field(ge=0, le=50)
