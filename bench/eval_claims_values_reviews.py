@@ -75,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         flagged = sum(count for (rule, _), count in texts_with.items() if rule.startswith(family + "."))
         print(f"any {family}.* (summed over rules): {flagged / total:.3%}")
     for (rule, severity), lines in sorted(examples.items()):
+        if not lines:
+            continue
         print(f"\n== {rule} ({severity})")
         for line in lines:
             print("  " + line.replace("\n", " "))
