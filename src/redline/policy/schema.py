@@ -25,6 +25,7 @@ from redline.policy.sections.traffic import TrafficPolicy
 
 Severity = Literal["violation", "warning", "info"]
 WordList = tuple[str, ...]
+TextKindName = Literal["note", "comment", "dm", "profile", "product", "ad"]
 
 
 def _valid_patterns(patterns: tuple[str, ...]) -> tuple[str, ...]:
@@ -272,8 +273,19 @@ class SubstancePolicy(Section):
 
 class SentimentPolicy(Section):
     negative_threshold: float = Field(gt=0, lt=1)
-    question_cues: WordList
+    model: str = ""  # "" = the shipped n-gram model
+    negative_words: WordList = ()
+    positive_words: WordList = ()
+    lexicon_weight: float = Field(ge=0, le=20)
+    warn_kinds: tuple[TextKindName, ...]
+    negative_advice: str = Field(min_length=1)
+    negative_note_advice: str = Field(min_length=1)
+    question_kinds: tuple[TextKindName, ...]
+    question_words: WordList
+    final_particles: WordList
+    not_question: WordList = ()
     specific_cues: WordList
+    question_advice: str = Field(min_length=1)
 
 
 class PricePolicy(Section):

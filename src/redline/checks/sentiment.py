@@ -1,0 +1,300 @@
+"""Sentiment and discussion (SPEC R-TXT-8): how negative a text is, and whether a comment asks a
+specific question (讨论度: 敏感肌能用吗).
+
+Negative sentiment: the shipped n-gram model (`sentiment_model`, trained offline by
+scripts/train_sentiment.py) plus the policy's platform words (踩雷, 智商税… which the training
+reviews predate). Its n-grams are this detector's vocabulary, tagged with their weights, so inside
+a check the score is a sum over hits of the engine's one shared scan and a sigmoid. Negation
+(不好用, 没效果, 不推荐) is carried by the 2- and 3-grams, which the model weighs on their own.
+
+Questions: a sentence is a question when it ends in `?`, ends in a sentence-final particle
+(吗/呢…), or contains a question word (怎么, 有没有…) not inside a look-alike (这么, 不怎么);
+it is specific when the same sentence names a condition, scenario or attribute (敏感肌, 色号,
+多久…). Chit-chat (真的吗, 好看吗) is a question but not a specific one.
+
+Every text gets `scores["negative"]` (0–1) and `scores["question"]` (1.0 for a specific question,
+else 0.0). `negative_score` and `is_specific_question` give the same readings outside a check.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import ahocorasick_rs
+
+from redline.checks.document import Document, Hit
+from redline.checks.finding import Finding
+from redline.checks.sentiment_model import SentimentModel, load_model, sigmoid
+from redline.policy import Policy, default_policy
+from redline.text.normalize import normalizer_for
+
+FAMILY = "sentiment"
+
+# Tags of the question vocabulary (n-gram and lexicon words are tagged with their float weight).
+QUESTION_WORD = "question_word"
+PARTICLE = "particle"
+QUESTION_MARK = "question_mark"
+SPECIFIC = "specific"
+NOT_QUESTION = "not_question"
+
+# Sentences end at these (normalised: full-width forms are already half-width).
+# A full stop between digits (3.5岁) is a decimal point, not the end of a sentence.
+_SENTENCE = re.compile(r"(?:[^。.!?;\n…]|\.(?=\d))+")
+_CLAUSE = re.compile(r"(?:[^。.!?;\n…,、:]|\.(?=\d))+")
+_EVIDENCE_WORDS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """[start, end) in the normalised text."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class SentimentReading:
+    negative: float  # P(negative), 0–1
+    question: Span | None  # the specific question's sentence, when there is one
+    negative_span: Span | None  # the most negative clause, when the text is negative
+    negative_words: tuple[str, ...]  # the n-grams that weigh most towards negative
+
+
+class SentimentAnalyzer:
+    """The model and the policy's word lists of one policy, read from a normalised text."""
+
+    def __init__(self, policy: Policy):
+        settings = policy.checks.sentiment
+        self.settings = settings
+        self.model: SentimentModel = load_model(settings.model)
+        # Platform words are added on top of whatever weight the model gives the same string.
+        lexicon: dict[str, float] = {}
+        for word in settings.negative_words:
+            lexicon[word] = lexicon.get(word, 0.0) + settings.lexicon_weight
+        for word in settings.positive_words:
+            lexicon[word] = lexicon.get(word, 0.0) - settings.lexicon_weight
+        self.lexicon = lexicon
+        combined = dict(self.model.weights)
+        for word, weight in lexicon.items():
+            combined[word] = combined.get(word, 0.0) + weight
+        self._weighted = list(combined)
+        self._weights = list(combined.values())
+        self._weight_automaton = ahocorasick_rs.AhoCorasick(self._weighted) if self._weighted else None
+        cue_pairs = list(self.question_vocabulary())
+        self._cue_words = [word for word, _ in cue_pairs]
+        self._cue_tags = [tag for _, tag in cue_pairs]
+        self._cue_automaton = ahocorasick_rs.AhoCorasick(self._cue_words) if self._cue_words else None
+
+    def weighted_vocabulary(self) -> Iterable[tuple[str, float]]:
+        yield from self.model.weights.items()
+        yield from self.lexicon.items()
+
+    def question_vocabulary(self) -> Iterable[tuple[str, str]]:
+        s = self.settings
+        yield "?", QUESTION_MARK
+        for words, tag in ((s.question_words, QUESTION_WORD), (s.final_particles, PARTICLE), (s.specific_cues, SPECIFIC), (s.not_question, NOT_QUESTION)):
+            for word in words:
+                yield word, tag
+
+    # -- scoring a normalised text on its own (outside the engine's shared pass) --
+
+    def negative(self, text: str) -> float:
+        """P(negative) of a NORMALISED text: one automaton pass, a sum and a sigmoid."""
+        total = self.model.bias
+        if self._weight_automaton is not None and text:
+            weights = self._weights
+            for index, _, _ in self._weight_automaton.find_matches_as_indexes(text, overlapping=True):
+                total += weights[index]
+        return sigmoid(total)
+
+    def hits(self, text: str) -> list[Hit]:
+        """The hits the engine's shared scan would hand this detector, for a normalised text."""
+        hits: list[Hit] = []
+        if not text:
+            return hits
+        if self._weight_automaton is not None:
+            words, weights = self._weighted, self._weights
+            hits += [Hit(s, e, words[i], weights[i]) for i, s, e in self._weight_automaton.find_matches_as_indexes(text, overlapping=True)]
+        hits += self.cue_hits(text)
+        hits.sort(key=lambda h: (h.start, h.end))
+        return hits
+
+    def cue_hits(self, text: str) -> list[Hit]:
+        """Hits of the question vocabulary alone, in text order."""
+        if self._cue_automaton is None or not text:
+            return []
+        words, tags = self._cue_words, self._cue_tags
+        return [Hit(s, e, words[i], tags[i]) for i, s, e in self._cue_automaton.find_matches_as_indexes(text, overlapping=True)]
+
+    def read(self, text: str, hits: Sequence[Hit]) -> SentimentReading:
+        """The reading of a normalised text from its hits (weights as float tags, cues as str)."""
+        total = self.model.bias
+        weighted: list[Hit] = []
+        cues: list[Hit] = []
+        for hit in hits:
+            tag = hit.tag
+            if tag.__class__ is float:
+                total += tag
+                weighted.append(hit)
+            else:
+                cues.append(hit)
+        negative = sigmoid(total)
+        question = specific_question(text, cues) if cues else None
+        negative_span: Span | None = None
+        words: tuple[str, ...] = ()
+        if negative >= self.settings.negative_threshold:
+            negative_span = _heaviest_clause(text, weighted)
+            words = _strongest_words(weighted)
+        return SentimentReading(negative, question, negative_span, words)
+
+
+def specific_question(text: str, cues: Sequence[Hit]) -> Span | None:
+    """The first sentence that is a question AND names something specific, or None."""
+    if not any(h.tag == SPECIFIC for h in cues):
+        return None
+    blockers = [h for h in cues if h.tag == NOT_QUESTION]
+
+    def blocked(hit: Hit) -> bool:  # a cue inside a look-alike (这么, 不怎么) does not count
+        return any(b.start <= hit.start and hit.end <= b.end and b.word != hit.word for b in blockers)
+
+    sentences = [(m.start(), m.end()) for m in _SENTENCE.finditer(text)]
+    if not sentences:
+        return None
+    starts = [s for s, _ in sentences]
+
+    def sentence_of(position: int) -> int:
+        return max(bisect_right(starts, position) - 1, 0)
+
+    questions: set[int] = set()
+    for hit in cues:
+        if hit.tag == QUESTION_MARK:
+            if hit.start > 0 and text[hit.start - 1] != "?":
+                questions.add(sentence_of(hit.start - 1))
+        elif hit.tag == PARTICLE:
+            # A particle ends its clause: 能用吗 / 能用吗~ / 能用吗 哈哈, not 吗啡.
+            if (hit.end == len(text) or not text[hit.end].isalnum()) and not blocked(hit):
+                questions.add(sentence_of(hit.start))
+        elif hit.tag == QUESTION_WORD and not blocked(hit):
+            questions.add(sentence_of(hit.start))
+    specific = [i for i in (sentence_of(h.start) for h in cues if h.tag == SPECIFIC and not blocked(h)) if i in questions]
+    if not specific:
+        return None
+    return _trimmed(text, *sentences[min(specific)])
+
+
+def _trimmed(text: str, start: int, end: int) -> Span:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Span(start, end)
+
+
+def _heaviest_clause(text: str, weighted: Sequence[Hit]) -> Span | None:
+    """The clause whose n-grams weigh most towards negative (where a reader should look)."""
+    clauses = [(m.start(), m.end()) for m in _CLAUSE.finditer(text)]
+    if not clauses:
+        return None
+    starts = [s for s, _ in clauses]
+    totals = [0.0] * len(clauses)
+    for hit in weighted:
+        totals[max(bisect_right(starts, hit.start) - 1, 0)] += hit.tag  # type: ignore[operator]
+    best = max(range(len(clauses)), key=lambda i: (totals[i], -i))
+    return _trimmed(text, *clauses[best])
+
+
+def _strongest_words(weighted: Sequence[Hit]) -> tuple[str, ...]:
+    """The few most negative n-grams, longest first among overlaps (不好用 over 好用 and 不好)."""
+    ranked = sorted({h.word: h.tag for h in weighted if h.tag > 0}.items(), key=lambda kv: (-kv[1], kv[0]))  # type: ignore[operator]
+    chosen: list[str] = []
+    for word, _ in ranked:
+        if any(word in other or other in word for other in chosen):
+            continue
+        chosen.append(word)
+        if len(chosen) == _EVIDENCE_WORDS:
+            break
+    return tuple(chosen)
+
+
+class SentimentDetector:
+    family = FAMILY
+
+    def __init__(self, policy: Policy):
+        self.policy = policy
+        self.analyzer = analyzer_for(policy)
+        self.settings = policy.checks.sentiment
+
+    def vocabulary(self) -> Iterable[tuple[str, object]]:
+        yield from self.analyzer.weighted_vocabulary()
+        yield from self.analyzer.question_vocabulary()
+
+    def detect(self, doc: Document, hits: Sequence[Hit]) -> Iterable[Finding]:
+        reading = self.analyzer.read(doc.text, hits)
+        settings = self.settings
+        doc.scores["negative"] = round(reading.negative, 4)
+        doc.scores["question"] = 1.0 if reading.question is not None else 0.0
+        kind = doc.request.kind
+        findings: list[Finding] = []
+        if reading.negative_span is not None:
+            span = reading.negative_span
+            warn = kind in settings.warn_kinds
+            words = "、".join(reading.negative_words) or "整体措辞"
+            findings.append(
+                doc.finding(
+                    "sentiment.negative",
+                    "warning" if warn else "info",
+                    span.start,
+                    span.end,
+                    f"负面情绪概率 {reading.negative:.2f}（阈值 {settings.negative_threshold:.2f}）；主要依据：{words}",
+                    settings.negative_advice if warn else settings.negative_note_advice,
+                )
+            )
+        if reading.question is not None and kind in settings.question_kinds:
+            span = reading.question
+            findings.append(
+                doc.finding(
+                    "sentiment.question",
+                    "info",
+                    span.start,
+                    span.end,
+                    f"具体提问：{doc.text[span.start:span.end]}",
+                    settings.question_advice,
+                )
+            )
+        return findings
+
+
+_ANALYZERS: dict[str, SentimentAnalyzer] = {}
+
+
+def analyzer_for(policy: Policy | None = None) -> SentimentAnalyzer:
+    """The (cached) analyzer of a policy, keyed by the policy's fingerprinted version."""
+    policy = policy or default_policy()
+    analyzer = _ANALYZERS.get(policy.version)
+    if analyzer is None:
+        if len(_ANALYZERS) >= 8:
+            _ANALYZERS.clear()
+        analyzer = _ANALYZERS[policy.version] = SentimentAnalyzer(policy)
+    return analyzer
+
+
+def make_detector(policy: Policy) -> SentimentDetector:
+    return SentimentDetector(policy)
+
+
+def negative_score(text: str, policy: Policy | None = None) -> float:
+    """P(negative) of a raw text, 0–1 (the same number a check puts in `scores["negative"]`,
+    before rounding). For comment triage."""
+    policy = policy or default_policy()
+    return analyzer_for(policy).negative(normalizer_for(policy).normalize(text).text)
+
+
+def is_specific_question(text: str, policy: Policy | None = None) -> bool:
+    """Whether a raw text asks a specific question (敏感肌能用吗 yes; 真的吗 no)."""
+    policy = policy or default_policy()
+    analyzer = analyzer_for(policy)
+    normalized = normalizer_for(policy).normalize(text).text
+    return specific_question(normalized, analyzer.cue_hits(normalized)) is not None
