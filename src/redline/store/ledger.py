@@ -67,14 +67,18 @@ def require_account(connection: Connection, account_id: str) -> None:
 
 def lock_account(connection: Connection, account_id: str) -> Any:
     """Lock the account's ledger row (creating it on first use) and return it."""
+    query = select(LEDGER_ACCOUNTS).where(LEDGER_ACCOUNTS.c.account_id == account_id)
+    if connection.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = connection.execute(query).first()
+    if row is not None:  # the common case: one statement
+        return row
     require_account(connection, account_id)
     values = {"account_id": account_id, "entry_count": 0, "last_created": None}
-    if connection.dialect.name == "postgresql":
-        connection.execute(pg_insert(LEDGER_ACCOUNTS).values(values).on_conflict_do_nothing())
-        query = select(LEDGER_ACCOUNTS).where(LEDGER_ACCOUNTS.c.account_id == account_id).with_for_update()
-    else:
-        connection.execute(sqlite_insert(LEDGER_ACCOUNTS).values(values).on_conflict_do_nothing())
-        query = select(LEDGER_ACCOUNTS).where(LEDGER_ACCOUNTS.c.account_id == account_id)
+    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    # Two first writers may race here: ON CONFLICT lets the second wait for the first and
+    # then lock the row the first created.
+    connection.execute(insert(LEDGER_ACCOUNTS).values(values).on_conflict_do_nothing())
     return connection.execute(query).one()
 
 

@@ -314,8 +314,10 @@ def claim_next(
         row = connection.execute(query).first()
         if row is None:
             return None
-        connection.execute(update(ITEMS).where(ITEMS.c.id == row.id).values(claimed_by=reviewer, claimed_until=until))
-        return _item(connection.execute(select(ITEMS).where(ITEMS.c.id == row.id)).one())
+        claimed = connection.execute(
+            update(ITEMS).where(ITEMS.c.id == row.id).values(claimed_by=reviewer, claimed_until=until).returning(*ITEMS.c)
+        ).one()
+        return _item(claimed)
 
 
 def release(database: Database, item_id: int, reviewer: str) -> None:
