@@ -13,6 +13,7 @@ class OriginalityPolicy(Section):
     creative_similarity: float = Field(gt=0, le=1)
     min_copied_chars: int = Field(ge=1)
     passage_gap_chars: int = Field(ge=0, le=200)
+    passage_shift_chars: int = Field(ge=0, le=200)
     self_duplicate_counts_as_low_quality: bool
     max_candidates: int = Field(ge=1, le=10_000)
     max_postings: int = Field(ge=1, le=1_000_000)

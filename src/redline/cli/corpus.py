@@ -1,0 +1,239 @@
+"""`redline corpus add|check|remove|stats|compact|rebuild`: the originality index (R-TXT-7)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from redline.cli.context import cli_context
+from redline.cli.output import console, err_console, print_json
+from redline.errors import InputError
+from redline.originality import IndexParams, originality_report
+from redline.originality.index import notes_content
+from redline.store.corpus import CorpusStore, notes_dir
+from redline.text.normalize import normalizer_for
+
+corpus_app = typer.Typer(help="原创度语料索引：导入笔记、查重、删除、统计。", no_args_is_help=True)
+
+BATCH_NOTES = 20_000  # notes per written segment while importing
+SHOWN_PROBLEMS = 20
+
+
+def read_text_argument(source: str, max_chars: int) -> str:
+    """The text of FILE, or of standard input for "-", decoded as UTF-8 (clear errors otherwise)."""
+    try:
+        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    except OSError as exc:
+        raise InputError(f"无法读取文件 {source}：{exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{source} 不是有效的 UTF-8 文本（第 {exc.start} 字节处）") from None
+    if not text.strip():
+        raise InputError(f"{source} 为空：没有可检查的文本")
+    if len(text) > max_chars:
+        raise InputError(f"文本过长（{len(text)} 字符），上限为 {max_chars} 字符")
+    return text
+
+
+def open_store(ctx: typer.Context, create: bool = True, for_rebuild: bool = False) -> CorpusStore:
+    context = cli_context(ctx)
+    params = IndexParams.from_policy(context.policy)
+    return CorpusStore.open(notes_dir(context.home.corpus_dir), params, create=create, for_rebuild=for_rebuild)
+
+
+def _parse_line(raw: bytes, max_chars: int) -> tuple[str, str, str]:
+    try:
+        line = raw.decode("utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"不是有效的 UTF-8（第 {exc.start} 字节处）") from None
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"不是有效的 JSON（{exc.msg}，第 {exc.colno} 列）") from None
+    if not isinstance(record, dict):
+        raise ValueError("应为 JSON 对象 {\"id\", \"account_id\", \"text\"}")
+    note_id, account_id, text = record.get("id"), record.get("account_id"), record.get("text")
+    if isinstance(note_id, int) and not isinstance(note_id, bool):
+        note_id = str(note_id)
+    if not isinstance(note_id, str) or not note_id.strip():
+        raise ValueError("缺少 id（非空字符串）")
+    if isinstance(account_id, int) and not isinstance(account_id, bool):
+        account_id = str(account_id)
+    if not isinstance(account_id, str) or not account_id.strip():
+        raise ValueError("缺少 account_id（非空字符串）")
+    if not isinstance(text, str):
+        raise ValueError("缺少 text（字符串）")
+    if not text.strip():
+        raise ValueError("text 为空")
+    if len(text) > max_chars:
+        raise ValueError(f"text 过长（{len(text)} 字符，上限 {max_chars}）")
+    return note_id.strip(), account_id.strip(), text
+
+
+def _lines(source: str) -> Iterator[bytes]:
+    try:
+        handle = sys.stdin.buffer if source == "-" else open(source, "rb")
+    except OSError as exc:
+        raise InputError(f"无法读取文件 {source}：{exc.strerror or exc}") from None
+    with handle:
+        yield from handle
+
+
+@corpus_app.command("add")
+def add(
+    ctx: typer.Context,
+    file: str = typer.Argument(..., help='JSONL 文件（每行 {"id", "account_id", "text"}），"-" 为标准输入'),
+) -> None:
+    """导入笔记到原创度索引。坏行报告行号并跳过；已存在的 id 跳过并报告。"""
+    context = cli_context(ctx)
+    policy = context.policy
+    max_chars = policy.originality.max_text_chars
+    if file != "-" and not Path(file).is_file():
+        raise InputError(f"文件不存在：{file}")
+    total_bytes = Path(file).stat().st_size if file != "-" else None
+    store = open_store(ctx)
+    normalizer = normalizer_for(policy)
+    bad: list[tuple[int, str]] = []
+    added = 0
+    duplicates: list[str] = []
+    pending: tuple[list[str], list[str], list[str]] = ([], [], [])
+
+    def flush() -> None:
+        nonlocal added, pending
+        ids, accounts, texts = pending
+        if ids:
+            outcome = store.add(ids, accounts, *notes_content(texts, normalizer))
+            added += len(outcome.added)
+            duplicates.extend(outcome.duplicates)
+        pending = ([], [], [])
+
+    progress_text = TextColumn("{task.completed} 字节") if total_bytes is None else TextColumn("{task.percentage:>3.0f}%")
+    columns = (TextColumn("导入笔记"), BarColumn(), progress_text, TimeRemainingColumn())
+    with Progress(*columns, console=err_console, transient=True) as progress:
+        task = progress.add_task("add", total=total_bytes)
+        for number, raw in enumerate(_lines(file), start=1):
+            progress.advance(task, len(raw))
+            if not raw.strip():
+                continue
+            try:
+                note_id, account_id, text = _parse_line(raw.rstrip(b"\r\n"), max_chars)
+            except ValueError as exc:
+                bad.append((number, str(exc)))
+                continue
+            pending[0].append(note_id)
+            pending[1].append(account_id)
+            pending[2].append(text)
+            if len(pending[0]) >= BATCH_NOTES:
+                flush()
+        flush()
+    console.print(f"已导入 {added} 篇笔记；索引现有 {len(store.index)} 篇。")
+    if duplicates:
+        shown = "、".join(duplicates[:SHOWN_PROBLEMS]) + ("…" if len(duplicates) > SHOWN_PROBLEMS else "")
+        err_console.print(f"[yellow]跳过 {len(duplicates)} 个重复 id[/yellow]（已在索引中或文件内重复）：{shown}",
+                          highlight=False)
+    if bad:
+        err_console.print(f"[yellow]跳过 {len(bad)} 行坏数据：[/yellow]", highlight=False)
+        for number, reason in bad[:SHOWN_PROBLEMS]:
+            err_console.print(f"  第 {number} 行：{reason}", highlight=False)
+        if len(bad) > SHOWN_PROBLEMS:
+            err_console.print(f"  ……另有 {len(bad) - SHOWN_PROBLEMS} 行", highlight=False)
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def print_report_text(report: dict, text: str) -> None:
+    console.print(
+        f"重复率（抄他人）{_percent(report['duplicate_ratio'])} · 自我重复 {_percent(report['self_duplicate_ratio'])}"
+        f" · 原创度 {_percent(report['originality'])}（有效字数 {report['content_chars']}）",
+        highlight=False,
+    )
+    console.print(
+        f"低质判定：{'是' if report['low_quality'] else '否'} · 原创流量加权：{'是' if report['originality_bonus'] else '否'}",
+        highlight=False,
+    )
+    if not report["matches"]:
+        console.print("未发现与已收录笔记重复的段落。")
+    for match in report["matches"]:
+        kind = "自己的旧笔记" if match["self_duplicate"] else "他人笔记"
+        console.print(f"· {kind} {match['note_id']}（账号 {match['account_id']}）重合 {_percent(match['overlap'])}",
+                      highlight=False)
+        for start, end in match["spans"][:5]:
+            excerpt = text[start:end].replace("\n", " ")
+            excerpt = excerpt if len(excerpt) <= 60 else excerpt[:57] + "…"
+            console.print(f"    [{start}, {end}) 「{excerpt}」", highlight=False)
+    console.print(f"策略版本 {report['policy_version']}", style="dim", highlight=False)
+
+
+@corpus_app.command("check")
+def check(
+    ctx: typer.Context,
+    file: str = typer.Argument(..., help='要检查的笔记文本文件，"-" 为标准输入'),
+    account: str | None = typer.Option(None, "--account", help="作者账号（用于区分自我重复）"),
+    note_id: str | None = typer.Option(None, "--id", help="这篇笔记自己的 id（已收录时不与自己比对）"),
+    format: str = typer.Option("text", "--format", help="text | json"),
+) -> None:
+    """检查一篇笔记的重复率与原创度（与索引中的已收录笔记比对）。"""
+    if format not in ("text", "json"):
+        raise InputError(f"不支持的输出格式 {format}（可选 text、json）")
+    policy = cli_context(ctx).policy
+    text = read_text_argument(file, policy.originality.max_text_chars)
+    store = open_store(ctx, create=False)
+    report = originality_report(store.index, text, account, policy, exclude_id=note_id).as_dict()
+    if format == "json":
+        print_json(report)
+    else:
+        print_report_text(report, text)
+
+
+@corpus_app.command("remove")
+def remove(ctx: typer.Context, note_id: str = typer.Argument(..., help="要删除的笔记 id")) -> None:
+    """从索引中删除一篇笔记：之后不再与它比对。"""
+    store = open_store(ctx, create=False)
+    store.remove(note_id)
+    console.print(f"已删除笔记 {note_id}；索引现有 {len(store.index)} 篇。", highlight=False)
+
+
+@corpus_app.command("stats")
+def stats(ctx: typer.Context, format: str = typer.Option("text", "--format", help="text | json")) -> None:
+    """索引概况：笔记数、数据段、磁盘占用、参数。"""
+    store = open_store(ctx, create=False)
+    data = store.stats()
+    if format == "json":
+        print_json(data)
+        return
+    console.print(f"目录 {data['directory']}", highlight=False)
+    console.print(
+        f"笔记 {data['notes']} 篇（{data['accounts']} 个账号；待压缩的已删除 {data['deleted_not_compacted']} 篇）"
+        f" · 数据段 {data['segments']} 个 · 指纹 {data['fingerprints']} 个 · 有效字符 {data['content_chars']}"
+        f" · 磁盘 {data['disk_bytes'] / 1e6:.1f} MB",
+        highlight=False,
+    )
+    console.print(f"参数：shingle {data['params']['shingle_chars']} 字，窗口 {data['params']['window']}", highlight=False)
+
+
+@corpus_app.command("compact")
+def compact(ctx: typer.Context) -> None:
+    """合并数据段并清除已删除的笔记。"""
+    store = open_store(ctx, create=False)
+    store.compact()
+    console.print(f"已压缩：{len(store.index)} 篇笔记，{len(store.index.segments)} 个数据段。")
+
+
+@corpus_app.command("rebuild")
+def rebuild(ctx: typer.Context) -> None:
+    """按当前策略（shingle_chars、min_copied_chars）重建指纹。"""
+    store = open_store(ctx, create=False, for_rebuild=True)
+    store.compact(IndexParams.from_policy(cli_context(ctx).policy))
+    console.print(f"已按当前策略重建：{len(store.index)} 篇笔记。")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(corpus_app, name="corpus")
