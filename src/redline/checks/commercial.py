@@ -16,7 +16,6 @@ evidence too; a disclosure in either place counts.
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -67,9 +66,6 @@ class CommercialDetector:
         self.price = GatedPatterns("price", self.section.price_triggers, self.section.price_patterns)
         self.link = GatedPatterns("link", self.section.link_triggers, self.section.link_patterns)
         self.spaced = SpacedWords(self.vocabulary(), self.section.spaced_separators, self.section.spaced_max_run)
-        # The engine checks a request's title just before its body; the title's evidence waits
-        # here (per thread, keyed by the request object) to be counted with the body's.
-        self._titles = threading.local()
 
     def vocabulary(self) -> Iterable[tuple[str, object]]:
         section = self.section
@@ -155,14 +151,13 @@ class CommercialDetector:
         evidence = self.evidence(doc, hits)
         if doc.field_name == "title":
             doc.scores["marketing"] = evidence.score  # the title's own (its absolute words read it)
-            self._titles.pending = (doc.request, evidence, self.disclosure(doc, hits))
+            doc.carried[self.family] = (evidence, self.disclosure(doc, hits))  # counted with the body
             return []
         title_disclosure = None
-        pending = getattr(self._titles, "pending", None)
-        if pending is not None and pending[0] is doc.request:
-            evidence = self.combined(pending[1], evidence)
-            title_disclosure = pending[2]
-        self._titles.pending = None
+        carried = doc.carried.get(self.family)
+        if carried is not None:
+            title_evidence, title_disclosure = carried
+            evidence = self.combined(title_evidence, evidence)
         doc.scores["marketing"] = evidence.score
         section = self.section
         if (

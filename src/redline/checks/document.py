@@ -34,6 +34,9 @@ class Document:
     field_name: str = "text"
     scores: dict[str, float] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    # Shared by the title's and the body's documents of one request (the title is checked
+    # first): a detector leaves what the body should count with its own, keyed by its family.
+    carried: dict[str, object] = field(default_factory=dict)
 
     @property
     def text(self) -> str:

@@ -63,8 +63,10 @@ class Checker:
         """Every word of every detector (what a bare word-list scan would look for)."""
         return list(self._words)
 
-    def check_field(self, request: CheckRequest, text: str, field_name: str, scores: dict[str, float]) -> list[Finding]:
-        doc = Document(request, self.policy, self.normalizer.normalize(text), field_name, scores)
+    def check_field(
+        self, request: CheckRequest, text: str, field_name: str, scores: dict[str, float], carried: dict[str, object]
+    ) -> list[Finding]:
+        doc = Document(request, self.policy, self.normalizer.normalize(text), field_name, scores, carried=carried)
         hits = self.scan(doc.text)
         for detector, detector_hits in zip(self.detectors, hits):
             doc.findings.extend(detector.detect(doc, detector_hits))
@@ -79,10 +81,12 @@ class Checker:
             text = text[:limit]
         scores: dict[str, float] = {}
         findings: list[Finding] = []
+        carried: dict[str, object] = {}
         if request.title:
-            # The title is checked on its own (its offsets are into the title), then the body.
-            findings.extend(self.check_field(request, request.title[:limit], "title", {}))
-        findings.extend(self.check_field(request, text, "text", scores))
+            # The title is checked on its own (its offsets are into the title), then the body,
+            # which may count what the title's detectors carried over (`Document.carried`).
+            findings.extend(self.check_field(request, request.title[:limit], "title", {}, carried))
+        findings.extend(self.check_field(request, text, "text", scores, carried))
         findings.sort(key=lambda f: (f.field != "title", f.start, f.end, f.rule))
         return CheckResult(verdict_of(findings), tuple(findings), scores, self.policy.version, tuple(notes))
 

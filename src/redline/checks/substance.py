@@ -13,13 +13,12 @@
             (哈哈, 家人们, 绝绝子) and not a repeat within a run (哈哈哈哈, 啊啊啊 count once).
   Below the policy's minimums a note gets `substance.short` / `substance.thin` (info).
 Science and review words in the title (科普｜…, …测评) count with the body's: the engine checks the
-title just before the body, and its words wait per thread, keyed by the request object.
+title first and the body reads what the title carried over (`Document.carried`).
 """
 
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterable, Sequence
 from functools import cache
 
@@ -60,7 +59,6 @@ class SubstanceDetector:
         self.review_categories = frozenset(c.lower() for c in section.review_categories)
         self.source_patterns = [re.compile(p) for p in section.source_patterns]
         self.detail_patterns = [re.compile(p) for p in section.personal_detail_patterns]
-        self._titles = threading.local()
 
     def vocabulary(self) -> Iterable[tuple[str, object]]:
         section = self.section
@@ -167,13 +165,9 @@ class SubstanceDetector:
             return []
         if doc.field_name == "title":
             science = frozenset(h.word for h in hits if h.tag == _SCIENCE)
-            self._titles.pending = (doc.request, science, any(h.tag == _REVIEW for h in hits))
+            doc.carried[self.family] = (science, any(h.tag == _REVIEW for h in hits))  # counted with the body
             return []
-        pending = getattr(self._titles, "pending", None)
-        self._titles.pending = None
-        title_science, title_review = frozenset(), False
-        if pending is not None and pending[0] is doc.request:
-            title_science, title_review = pending[1], pending[2]
+        title_science, title_review = doc.carried.get(self.family, (frozenset(), False))
         section = self.section
         length, density = self.measure(doc, [h for h in hits if h.tag == _FILLER])
         doc.scores["length"] = float(length)
