@@ -37,7 +37,8 @@ def labels(result):
 
 
 def test_diversion_is_blocked_with_its_excerpt(policy):
-    result = triage([CommentInput("1", "想要的加我威信 abc12345"), CommentInput("2", "好看，已收藏")], policy)
+    checker = scripted({"想要的加我威信 abc12345": {"negative": 0.1}, "好看，已收藏": {"negative": 0.1}})
+    result = triage([CommentInput("1", "想要的加我威信 abc12345"), CommentInput("2", "好看，已收藏")], policy, checker=checker)
     assert labels(result) == {"1": "block", "2": "keep"}
     reason = result.comments[0].reasons[0]
     assert reason.kind.startswith("diversion.")
@@ -57,7 +58,8 @@ def test_creator_words_are_matched_through_obfuscation(policy, text):
 
 def test_creator_words_do_not_block_unrelated_text(policy):
     result = triage([CommentInput("1", "某天去宝山玩")], policy, ["某宝"])
-    assert result.comments[0].label == "keep"
+    assert result.comments[0].label != "block"
+    assert not any(r.kind == "block_word" for r in result.comments[0].reasons)
 
 
 def test_precedence_block_fold_answer_keep(policy):
@@ -134,9 +136,20 @@ def test_duplicate_ids_and_too_many_words_are_input_errors(policy):
         triage([CommentInput("1", "a")], small, ["甲", "乙", "丙"])
 
 
+def test_fold_threshold_follows_the_index_unless_the_creator_sets_one(policy):
+    threshold = policy.checks.sentiment.negative_threshold
+    scores = {"有点失望": {"negative": threshold + 0.02}}
+    comment = [CommentInput("1", "有点失望")]
+    assert triage(comment, policy, checker=scripted(scores)).comments[0].label == "fold"
+    lenient = policy.model_copy(
+        update={"creator": policy.creator.model_copy(update={"comments": replace_comments(policy, fold_threshold=min(1.0, threshold + 0.1))})}
+    )
+    assert triage(comment, lenient, checker=scripted(scores)).comments[0].label == "keep"
+
+
 def test_several_notes_are_summarised_per_note(policy):
     comments = [CommentInput("1", "好看", note_id="n1"), CommentInput("2", "加我vx abc12345", note_id="n2")]
-    result = triage(comments, policy)
+    result = triage(comments, policy, checker=scripted({"好看": {"negative": 0.1}}))
     assert set(result.by_note) == {"n1", "n2"}
     assert result.by_note["n2"].labels["block"] == 1 and result.by_note["n1"].labels["block"] == 0
 
@@ -171,7 +184,7 @@ def test_mediacrawler_exports_are_read(name):
 def test_cli_triage_json(home, tmp_path):
     comments = tmp_path / "c.jsonl"
     comments.write_text(
-        '{"id": "1", "text": "私信发你微❤信号"}\n{"id": "2", "text": "已入手", "parent_id": "1"}\n', encoding="utf-8"
+        '{"id": "1", "text": "私信发你微❤信号"}\n{"id": "2", "text": "已入手，很好用", "parent_id": "1"}\n', encoding="utf-8"
     )
     words = tmp_path / "words.txt"
     words.write_text("# 我的屏蔽词\n微信\n", encoding="utf-8")

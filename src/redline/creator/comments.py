@@ -4,7 +4,8 @@ Each comment gets one label, in this order of precedence:
 - block: a diversion finding (WeChat, phone, QR cue… from the detectors, kind="comment") or one
   of the creator's own block words, matched on the normalised text with separators skipped, so
   `微❤信`, `微-信` and full-width forms of a blocked word are caught too;
-- fold: negative, score ≥ creator.comments.fold_threshold (unless it asks a specific question
+- fold: negative, score ≥ the fold threshold (the index's negative threshold unless the policy's
+  creator.comments.fold_threshold names another; unless it asks a specific question
   and the policy prefers answering those);
 - answer-first: a specific question (敏感肌能用吗) — discussion the index rewards;
 - keep.
@@ -208,8 +209,15 @@ def triage(
     return Triage(triaged, _summary(list(triaged), policy), by_note, policy.version, notes)
 
 
+def fold_threshold(policy: Policy) -> float:
+    """The negative score from which a comment is folded (the index's threshold by default)."""
+    value = policy.creator.comments.fold_threshold
+    return policy.checks.sentiment.negative_threshold if value == "index" else float(value)
+
+
 def _triage_one(comment: CommentInput, policy: Policy, words: BlockWords, checker: CommentChecker) -> TriagedComment:
     settings = policy.creator.comments
+    fold_at = fold_threshold(policy)
     result = checker(comment.text, policy)
     negative = _negative_score(result)
     question = _is_question(result)
@@ -222,7 +230,7 @@ def _triage_one(comment: CommentInput, policy: Policy, words: BlockWords, checke
     ]
     blocking += words.find(comment.text)
     reasons: list[Reason] = list(blocking)
-    if negative is not None and negative >= settings.fold_threshold:
+    if negative is not None and negative >= fold_at:
         reasons.append(Reason("negative", comment.text[:40], 0, min(len(comment.text), 40), f"负面情绪分 {negative:.2f}"))
     if question:
         excerpt = _question_excerpt(result)
@@ -231,7 +239,7 @@ def _triage_one(comment: CommentInput, policy: Policy, words: BlockWords, checke
     label: Label
     if blocking:
         label = "block"
-    elif negative is not None and negative >= settings.fold_threshold and not (question and settings.answer_negative_questions):
+    elif negative is not None and negative >= fold_at and not (question and settings.answer_negative_questions):
         label = "fold"
     elif question:
         label = "answer-first"
