@@ -167,6 +167,64 @@ def simulate_command(
         console.print(f"{category}：前 {context.policy.traffic.horse_race.top_share:.0%} 商家拿到 {share:.1%} 的电商曝光（策略 {context.policy.traffic.horse_race.top_traffic_share:.0%}）。")
 
 
+def teen_publish_command(
+    ctx: typer.Context,
+    at: Optional[str] = typer.Option(None, "--at", help="发布时刻（当地时间，ISO 格式，默认现在）"),
+    category: Optional[str] = typer.Option(None, "--category", help="笔记品类（检查是否属于青少年模式屏蔽的内容）"),
+    output: Format = typer.Option(Format.text, "--format", help="text | json"),
+) -> None:
+    """青少年模式发布检查：22:00–06:00 禁止发布，并告知何时可以发布；屏蔽品类不进入青少年流量池。"""
+    from redline.traffic.teen_mode import check_teen_publish, teen_pool_eligible
+
+    context = cli_context(ctx)
+    moment = parse_time(at) if at else datetime.now().astimezone()
+    result = check_teen_publish(moment.replace(tzinfo=None), context.policy)
+    eligible, pool_message = teen_pool_eligible(category, 100.0, context.policy) if category else (True, "")
+    if output is Format.json:
+        print_json({
+            "allowed": result.allowed,
+            "message": result.message,
+            "next_allowed_at": result.next_allowed_at.isoformat() if result.next_allowed_at else None,
+            "teen_pool_category_allowed": eligible,
+            "category_message": pool_message,
+        })
+    else:
+        console.print(("[green]" if result.allowed else "[red]") + escape(result.message) + ("[/green]" if result.allowed else "[/red]"))
+        if category and not eligible:
+            console.print(f"[yellow]{escape(pool_message)}[/yellow]")
+    if not result.allowed:
+        raise typer.Exit(1)
+
+
+def promote_command(
+    ctx: typer.Context,
+    budget: float = typer.Option(..., "--budget", help="预算（元）"),
+    objective: Optional[str] = typer.Option(None, "--objective", help="engagement（互动，如薯条）| conversion（转化，如聚光/千帆）；省略则两者对比"),
+    output: Format = typer.Option(Format.text, "--format", help="text | json"),
+) -> None:
+    """付费推广预估：不同投放目标分别能买到什么（点赞还是订单、ROI），付款前说清楚。"""
+    from redline.traffic.promotion import OBJECTIVE_LABELS, compare_objectives, forecast, objective_advice
+
+    context = cli_context(ctx)
+    forecasts = compare_objectives(budget, context.policy) if objective is None else {objective: forecast(objective, budget, context.policy)}  # type: ignore[arg-type]
+    if output is Format.json:
+        payload = {name: f.to_dict() for name, f in forecasts.items()}
+        if objective is None:
+            payload["advice"] = objective_advice(forecasts)  # type: ignore[arg-type]
+        print_json(payload)
+        return
+    table = Table(title=f"预算 ¥{budget:,.0f} 的投放预估")
+    for column in ("目标", "曝光", "点赞", "收藏", "涨粉", "订单", "成交额", "ROI"):
+        table.add_column(column, justify="left" if column == "目标" else "right")
+    for name, f in forecasts.items():
+        table.add_row(OBJECTIVE_LABELS[name], f"{f.impressions:,}", f"{f.likes:,.0f}", f"{f.saves:,.0f}", f"{f.follows:,.0f}", f"{f.orders:,.1f}", f"¥{f.gmv:,.0f}", f"{f.roi:.2f}")
+    console.print(table)
+    if objective is None:
+        console.print(escape(objective_advice(forecasts)))  # type: ignore[arg-type]
+
+
 def register(app: typer.Typer) -> None:
     app.command("diagnose")(diagnose_command)
     app.command("simulate")(simulate_command)
+    app.command("teen-publish")(teen_publish_command)
+    app.command("promote")(promote_command)
