@@ -152,3 +152,10 @@ def test_watch_list_from_the_stored_health_index_or_the_option(cli, home):
     assert as_json(out)["sanctions"] == []  # no index computed yet at that date
     code, out, _ = cli("sanctions", "a1", "--at", "2026-03-02", "--index", "75", "--format", "json")
     assert as_json(out)["sanctions"] == []
+
+
+def test_a_future_time_is_refused_because_it_could_never_be_taken_back(cli):
+    code, out, err = cli("ledger", "add", "--account", "a1", "--rule", "report.confirmed", "--at", "2099-01-01")
+    assert code == 2 and "晚于当前时间" in err
+    code, out, _ = cli("ledger", "add", "--account", "a1", "--rule", "report.confirmed", "--format", "json")
+    assert code == 0  # the ledger is still open for the present

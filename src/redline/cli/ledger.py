@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from redline.cli._ledger_common import check_format, parse_time, short_time
+from redline.cli._ledger_common import check_format, parse_time, parse_write_time, short_time
 from redline.cli.context import cli_context
 from redline.cli.output import console, print_json
 from redline.errors import InputError
@@ -52,7 +52,7 @@ def add(
         account,
         rule,
         note_id=note,
-        at=parse_time(at),
+        at=parse_write_time(at),
         points=points,
         source=source,
         reason=reason,
@@ -80,7 +80,7 @@ def credit(
     from redline.store.ledger import account_state, record_credit
 
     context = cli_context(ctx)
-    entry = record_credit(context.database, context.policy, account, note_id=note, at=parse_time(at), reason=reason)
+    entry = record_credit(context.database, context.policy, account, note_id=note, at=parse_write_time(at), reason=reason)
     state = account_state(context.database, context.policy, account, entry.created)
     if format == "json":
         print_json({"entry": entry.to_dict(), **_sanctions_payload(state)})
@@ -103,7 +103,7 @@ def reverse(
     from redline.store.ledger import reverse_entry
 
     context = cli_context(ctx)
-    entry = reverse_entry(context.database, context.policy, entry_id, at=parse_time(at), reason=reason, actor=actor)
+    entry = reverse_entry(context.database, context.policy, entry_id, at=parse_write_time(at), reason=reason, actor=actor)
     if format == "json":
         print_json(entry.to_dict())
         return
@@ -273,7 +273,7 @@ def appeal(
 
     context = cli_context(ctx)
     outcome = decide_appeal(
-        context.database, context.policy, entry_id, decide, reason=reason, reviewer=reviewer, at=parse_time(at)
+        context.database, context.policy, entry_id, decide, reason=reason, reviewer=reviewer, at=parse_write_time(at)
     )
     entry = load_entry(context.database, entry_id)
     moment = outcome.reversal.created if outcome.reversal else None

@@ -11,7 +11,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from redline.cli._ledger_common import check_format, parse_time, short_time
+from redline.cli._ledger_common import check_format, parse_time, parse_write_time, short_time
 from redline.cli.context import cli_context
 from redline.cli.output import console, print_json
 from redline.errors import InputError
@@ -51,7 +51,7 @@ def enqueue(
 
     context = cli_context(ctx)
     item = enqueue_item(
-        context.database, context.policy, reason=reason, note_id=note, account_id=account, rule=rule, at=parse_time(at)
+        context.database, context.policy, reason=reason, note_id=note, account_id=account, rule=rule, at=parse_write_time(at)
     )
     if format == "json":
         print_json(item.to_dict())
@@ -87,7 +87,7 @@ def _read_reports(path: Path) -> list[tuple]:
         when = record.get("reported_at") or record.get("time")
         if not note_id or not when:
             raise InputError(f"{path} 第 {number} 条举报缺少 note_id 或 reported_at")
-        moment = parse_time(str(when), f"第 {number} 条举报的 reported_at")
+        moment = parse_write_time(str(when), f"第 {number} 条举报的 reported_at")
         rows.append((str(note_id), moment, str(record.get("reporter") or "")))
     return rows
 
@@ -129,7 +129,7 @@ def next_item(
     from redline.store.review import claim_next
 
     context = cli_context(ctx)
-    item = claim_next(context.database, context.policy, reviewer, second=second, now=parse_time(now, "--now"))
+    item = claim_next(context.database, context.policy, reviewer, second=second, now=parse_write_time(now, "--now"))
     if format == "json":
         print_json(item.to_dict() if item else None)
         return
@@ -165,7 +165,7 @@ def decide(
         reason=reason,
         rule=rule,
         points=points,
-        now=parse_time(now, "--now"),
+        now=parse_write_time(now, "--now"),
     )
     if format == "json":
         print_json(outcome.to_dict())
