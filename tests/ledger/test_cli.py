@@ -159,3 +159,24 @@ def test_a_future_time_is_refused_because_it_could_never_be_taken_back(cli):
     assert code == 2 and "晚于当前时间" in err
     code, out, _ = cli("ledger", "add", "--account", "a1", "--rule", "report.confirmed", "--format", "json")
     assert code == 0  # the ledger is still open for the present
+
+
+def test_apply_checks_a_stored_note_and_records_it_once(cli, home, tmp_path):
+    from redline.store.entities import Note
+
+    from .helpers import T0
+
+    database = Database.open(home=home)
+    with database.session() as session:
+        session.add(Note(id="n9", account_id="a1", published_at=T0, title="分享", body="想要的加我微信 abc12345 详聊"))
+    database.dispose()
+    code, out, _ = cli("ledger", "apply", "--note", "n9", "--format", "json")
+    assert code == 0
+    data = as_json(out)
+    assert [e["rule"] for e in data["entries"]] == ["diversion.wechat"]
+    code, out, _ = cli("ledger", "apply", "--note", "n9", "--format", "json")
+    assert as_json(out)["entries"] == [] and len(as_json(out)["already_recorded"]) == 1
+    broken = tmp_path / "check.json"
+    broken.write_text("{not json", encoding="utf-8")
+    code, out, err = cli("ledger", "apply", "--note", "n9", "--file", str(broken))
+    assert code == 2 and "JSON" in err

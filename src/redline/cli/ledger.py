@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -149,6 +151,54 @@ def show(
         )
     console.print(table)
     _print_standing(state.standing)
+
+
+@ledger_app.command("apply")
+def apply(
+    ctx: typer.Context,
+    note: str = typer.Option(..., "--note", help="已入库的笔记 ID"),
+    file: Optional[Path] = typer.Option(None, "--file", help="`redline check --format json` 的输出；缺省时对入库笔记现场检测"),
+    at: Optional[str] = typer.Option(None, "--at", help="记录时间（默认现在）"),
+    format: str = typer.Option("text", "--format", help="text | json"),
+) -> None:
+    """把检测结果写入台账：确定的违规立即扣分，策略要求人工复核的送审；重复执行不会重复扣分。"""
+    check_format(format)
+    from redline.store.ledger_findings import check_stored_note, route_findings
+
+    context = cli_context(ctx)
+    if file is None:
+        findings = list(check_stored_note(context.database, context.policy, note).findings)
+    else:
+        findings = _findings_from_file(file)
+    routed = route_findings(context.database, context.policy, findings, note_id=note, at=parse_write_time(at))
+    if format == "json":
+        print_json(routed.to_dict())
+        return
+    console.print(
+        f"笔记 {note}（账号 {routed.account_id}）：新扣分 {len(routed.entries)} 条，送审 {len(routed.queued)} 项，"
+        f"此前已记录 {len(routed.already)} 条，未计入 {len(routed.ignored)} 条",
+        highlight=False,
+        soft_wrap=True,
+    )
+    for entry in routed.entries:
+        console.print(f"  · {_entry_line(entry)}", highlight=False, soft_wrap=True)
+    for item in routed.queued:
+        console.print(f"  · 送审 #{item.id}：{item.reason}", highlight=False, soft_wrap=True)
+
+
+def _findings_from_file(path: Path) -> list[dict]:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError as exc:
+        raise InputError(f"找不到文件：{path}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path} 不是 UTF-8 编码") from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path} 不是合法的 JSON：{exc.msg}（第 {exc.lineno} 行）") from exc
+    findings = data.get("findings") if isinstance(data, dict) else data
+    if not isinstance(findings, list):
+        raise InputError(f"{path} 中没有 findings 列表（应为 `redline check --format json` 的输出）")
+    return findings
 
 
 @ledger_app.command("rules")

@@ -116,6 +116,7 @@ def append_entry(
     reason: str = "",
     evidence: Mapping[str, Any] | None = None,
     actor: str = "",
+    dedupe_key: str | None = None,
 ) -> Entry:
     """Append one entry inside the caller's transaction, after locking the account."""
     state = lock_account(connection, account_id)
@@ -146,7 +147,9 @@ def append_entry(
         "created": created,
         "recorded": now,
     }
-    entry_id = connection.execute(ENTRIES.insert().values(values).returning(ENTRIES.c.id)).scalar_one()
+    entry_id = connection.execute(
+        ENTRIES.insert().values(**values, dedupe_key=dedupe_key).returning(ENTRIES.c.id)
+    ).scalar_one()
     latest = created if state.last_created is None else max(created, as_utc(state.last_created))
     connection.execute(
         update(LEDGER_ACCOUNTS)

@@ -49,6 +49,8 @@ class LedgerEntry(Base):
     actor: Mapped[str] = mapped_column(String(64), default="")
     created: Mapped[datetime] = mapped_column(TS)  # when the violation counts from
     recorded: Mapped[datetime] = mapped_column(TS)  # wall-clock time of the append
+    # Set when the same fact may be routed more than once (a detector finding on a note).
+    dedupe_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
 
 class LedgerAppeal(Base):

@@ -93,7 +93,7 @@ def _insert_ignore(connection: Connection, table: Any, values: list[dict[str, An
     connection.execute(insert(table).values(values).on_conflict_do_nothing())
 
 
-def _enqueue_locked(
+def enqueue_in(
     connection: Connection,
     policy: Policy,
     *,
@@ -106,6 +106,7 @@ def _enqueue_locked(
     evidence: Mapping[str, Any],
     created: datetime,
 ) -> QueueItem:
+    """Queue an item inside the caller's transaction; an existing item with the key is returned."""
     values = {
         "dedupe_key": dedupe_key,
         "account_id": account_id,
@@ -123,7 +124,7 @@ def _enqueue_locked(
     return _item(connection.execute(select(ITEMS).where(ITEMS.c.dedupe_key == dedupe_key)).one())
 
 
-def _note_owner(connection: Connection, note_id: str) -> str:
+def note_owner(connection: Connection, note_id: str) -> str:
     owner = connection.execute(select(NOTES.c.account_id).where(NOTES.c.id == note_id)).scalar()
     if owner is None:
         raise NotFoundError(f"笔记 `{note_id}` 不存在")
@@ -151,7 +152,7 @@ def enqueue(
     created = as_utc(at) if at is not None else utc_now()
     with write_transaction(database) as connection:
         if note_id is not None:
-            owner = _note_owner(connection, note_id)
+            owner = note_owner(connection, note_id)
             if account_id is not None and account_id != owner:
                 raise InputError(f"笔记 `{note_id}` 属于账号 `{owner}`，不属于 `{account_id}`")
             account_id = owner
@@ -159,7 +160,7 @@ def enqueue(
             raise InputError("送审需要 --note 或 --account")
         require_account(connection, account_id)
         key = dedupe_key or f"{origin}:{note_id or account_id}:{rule or ''}:{created.isoformat()}"
-        return _enqueue_locked(
+        return enqueue_in(
             connection,
             policy,
             dedupe_key=key,
@@ -260,7 +261,7 @@ def enqueue_reported_notes(
                 if connection.execute(select(ITEMS.c.id).where(ITEMS.c.dedupe_key == key)).first():
                     continue
                 created.append(
-                    _enqueue_locked(
+                    enqueue_in(
                         connection,
                         policy,
                         dedupe_key=key,
