@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from redline.checks.document import Document, Hit
 from redline.checks.finding import Finding
-from redline.checks.wordhits import SpacedWords, select, spans
+from redline.checks.wordhits import select, spans
 from redline.policy import Policy
 
 _ABSOLUTE, _ALLOWED = "absolute", "allowed"
@@ -26,12 +26,12 @@ class AdlawDetector:
         self.section = policy.checks.adlaw
         self.ordinal_words = frozenset(self.section.ordinal_words)
         self.ordinal_measures = frozenset(self.section.ordinal_measures)
-        self.separators = frozenset(self.section.spaced_separators)
+        self.separators = frozenset(policy.text.spaced_separators)
+        self.max_gap = policy.text.spaced_max_run
         # Category-only allowances, by category (compared in lower case).
         self.category_allowed = {
             category.lower(): frozenset(words) for category, words in self.section.category_allowed.items()
         }
-        self.spaced = SpacedWords(self.vocabulary(), self.section.spaced_separators, self.section.spaced_max_run)
 
     def vocabulary(self) -> Iterable[tuple[str, object]]:
         for word in self.section.words:
@@ -54,7 +54,7 @@ class AdlawDetector:
         if hit.word not in self.ordinal_words:
             return False
         # The next character, looking past separators (第 一 次 is still 第一次; 第一. is a list).
-        for char in text[hit.end : hit.end + self.section.spaced_max_run + 1]:
+        for char in text[hit.end : hit.end + self.max_gap + 1]:
             if char in self.ordinal_measures:
                 return True
             if char not in self.separators:
@@ -63,7 +63,7 @@ class AdlawDetector:
 
     def detect(self, doc: Document, hits: Sequence[Hit]) -> Iterable[Finding]:
         text = doc.text
-        hits = [*hits, *self.spaced.hits(text)]
+        hits = list(hits)
         if not hits:
             return []
         absolute = [h for h in hits if h.tag == _ABSOLUTE]

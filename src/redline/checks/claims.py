@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 
 from redline.checks.document import Document, Hit
 from redline.checks.finding import Finding
-from redline.checks.wordhits import Nearby, SpacedWords, select
+from redline.checks.wordhits import Nearby, select
 from redline.policy import Policy
 from redline.policy.schema import ClaimPolicy
 
@@ -38,7 +38,6 @@ class ClaimsDetector:
         self.categories = {
             name: frozenset(c.lower() for c in claim.categories) for name, claim in self.claims.items()
         }
-        self.spaced = SpacedWords(self.vocabulary(), claims.spaced_separators, claims.spaced_max_run)
 
     def vocabulary(self) -> Iterable[tuple[str, object]]:
         for name, claim in self.claims.items():
@@ -59,7 +58,7 @@ class ClaimsDetector:
         return category in self.categories[name] or (name, _CATEGORY) in by_tag
 
     def detect(self, doc: Document, hits: Sequence[Hit]) -> Iterable[Finding]:
-        hits = [*hits, *self.spaced.hits(doc.text)]
+        hits = list(hits)
         if not hits:
             return []
         claim_hits = [h for h in hits if h.tag[1] == _CLAIM]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from redline.checks.document import Document, Hit
 from redline.checks.finding import Finding
-from redline.checks.wordhits import GatedPatterns, SpacedWords, select, spans
+from redline.checks.wordhits import GatedPatterns, select, spans
 from redline.policy import Policy
 
 # Word-list signals (the tag of their vocabulary words), then the pattern signals.
@@ -65,7 +65,6 @@ class CommercialDetector:
         self.section = policy.checks.commercial
         self.price = GatedPatterns("price", self.section.price_triggers, self.section.price_patterns)
         self.link = GatedPatterns("link", self.section.link_triggers, self.section.link_patterns)
-        self.spaced = SpacedWords(self.vocabulary(), self.section.spaced_separators, self.section.spaced_max_run)
 
     def vocabulary(self) -> Iterable[tuple[str, object]]:
         section = self.section
@@ -147,7 +146,7 @@ class CommercialDetector:
         return found[0].word if found else None
 
     def detect(self, doc: Document, hits: Sequence[Hit]) -> Iterable[Finding]:
-        hits = [*hits, *self.spaced.hits(doc.text)]
+        hits = list(hits)
         evidence = self.evidence(doc, hits)
         if doc.field_name == "title":
             doc.scores["marketing"] = evidence.score  # the title's own (its absolute words read it)

@@ -2,13 +2,17 @@
 
 The vocabularies of all detectors are compiled into one Aho-Corasick automaton per policy, so
 the word-list work for a text is a single pass in native code regardless of how many detectors
-or words there are (Python `re` alternations collapse at thousands of words).
+or words there are (Python `re` alternations collapse at thousands of words). When a text has
+separators between Han characters (最 有 效), a compacted copy gets one more pass, and words found
+only there are handed to the detectors with spans in the normalised text.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+import re
+
 import ahocorasick_rs
 
 from redline.checks.detector import Detector
@@ -16,6 +20,7 @@ from redline.checks.document import Document, Hit
 from redline.checks.finding import CheckRequest, CheckResult, Finding, verdict_of
 from redline.checks.registry import detector_factories
 from redline.policy import Policy, default_policy
+from redline.text.compact import HAN, compact_han_gaps
 from redline.text.normalize import normalizer_for
 
 
@@ -41,9 +46,15 @@ class Checker:
         self._words = words
         self._owners = owners
         self._automaton = ahocorasick_rs.AhoCorasick(words) if words else None
+        # Words that may also be spelled with separators between their characters (最 有 效).
+        han_word = re.compile(f"[{HAN}]{{2,}}")
+        self._spaceable = [bool(han_word.fullmatch(word)) for word in words]
+        self._separators = policy.text.spaced_separators
+        self._max_run = policy.text.spaced_max_run
 
     def scan(self, text: str) -> list[list[Hit]]:
-        """Hits per detector (index-aligned with `self.detectors`), in text order."""
+        """Hits per detector (index-aligned with `self.detectors`): the words as written, then
+        Han words spelled with separators between their characters."""
         per_detector: list[list[Hit]] = [[] for _ in self.detectors]
         if self._automaton is None or not text:
             return per_detector
@@ -52,6 +63,19 @@ class Checker:
             word = words[word_id]
             for detector_index, tag in owners[word_id]:
                 per_detector[detector_index].append(Hit(start, end, word, tag))
+        compacted = compact_han_gaps(text, self._separators, self._max_run)
+        if compacted is not None:
+            compact, positions = compacted
+            spaceable = self._spaceable
+            for word_id, start, end in self._automaton.find_matches_as_indexes(compact, overlapping=True):
+                if not spaceable[word_id]:
+                    continue
+                o_start, o_end = int(positions[start]), int(positions[end - 1]) + 1
+                if o_end - o_start == end - start:
+                    continue  # written without separators: found above
+                word = words[word_id]
+                for detector_index, tag in owners[word_id]:
+                    per_detector[detector_index].append(Hit(o_start, o_end, word, tag))
         return per_detector
 
     @property

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from redline.checks.document import Document, Hit
 from redline.checks.finding import Finding
-from redline.checks.wordhits import GatedPatterns, Nearby, SpacedWords, select, spans
+from redline.checks.wordhits import GatedPatterns, Nearby, select, spans
 from redline.policy import Policy
 
 KINDS = ("wealth", "clickbait", "anxiety", "severe")
@@ -43,7 +43,6 @@ class ValuesDetector:
             (kind, GatedPatterns(kind, getattr(section, f"{kind}_triggers"), getattr(section, f"{kind}_patterns")))
             for kind in ("wealth", "clickbait", "anxiety")
         ]
-        self.spaced = SpacedWords(self.vocabulary(), section.spaced_separators, section.spaced_max_run)
 
     def vocabulary(self) -> Iterable[tuple[str, object]]:
         for kind in KINDS:
@@ -84,7 +83,7 @@ class ValuesDetector:
         ]
 
     def detect(self, doc: Document, hits: Sequence[Hit]) -> Iterable[Finding]:
-        hits = [*hits, *self.spaced.hits(doc.text)]
+        hits = list(hits)
         if not hits:
             return []
         in_title = doc.field_name == "title"

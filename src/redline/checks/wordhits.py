@@ -4,9 +4,10 @@ The shared scan reports every match, overlapping ones included, so a detector se
 销量第一 and 广告 inside 非广告. These helpers apply the three rules the word-list detectors
 share: an allowed phrase covering a word cancels it, the longest of nested words wins, and a
 Latin word must not be part of a longer Latin word (mac in macbook, top1 in top10).
-`SpacedWords` finds Chinese words written with separators between their characters (最 有 效,
-震-惊), which the shared scan cannot see. `GatedPatterns` lets a detector keep a few regular expressions (shapes with numbers in them)
+`GatedPatterns` lets a detector keep a few regular expressions (shapes with numbers in them)
 without paying for them on every text: they run only when the shared scan found a trigger word.
+(Words spelled with separators between their characters, 最 有 效, come from the shared scan:
+see `checks/engine.py`.)
 """
 
 from __future__ import annotations
@@ -14,11 +15,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
-from functools import lru_cache
 from itertools import accumulate
 
-import ahocorasick_rs
-import numpy as np
 
 from redline.checks.document import Hit
 
@@ -134,66 +132,3 @@ class GatedPatterns:
         """The patterns' matches if a trigger word is among `hits`, else nothing."""
         if self.patterns and self.triggered(hits):
             yield from self.run(text)
-
-
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff"
-
-
-@lru_cache(maxsize=16)
-def _gap_pattern(separators: str, max_run: int) -> re.Pattern[str]:
-    return re.compile(f"(?<=[{_HAN}])[{re.escape(separators)}]{{1,{max_run}}}(?=[{_HAN}])")
-
-
-@lru_cache(maxsize=8)
-def _compacted(text: str, separators: str, max_run: int) -> tuple[str, np.ndarray] | None:
-    """`text` without the separator runs that stand between Han characters, and the position in
-    `text` of every kept character; None when there is no such run. Cached: the detectors of one
-    text share the work."""
-    gaps = [match.span() for match in _gap_pattern(separators, max_run).finditer(text)]
-    if not gaps:
-        return None
-    keep = np.ones(len(text), dtype=bool)
-    pieces, cursor = [], 0
-    for start, end in gaps:
-        keep[start:end] = False
-        pieces.append(text[cursor:start])
-        cursor = end
-    pieces.append(text[cursor:])
-    return "".join(pieces), np.flatnonzero(keep)
-
-
-class SpacedWords:
-    """Chinese words written with separators between their characters (最 有 效, 震-惊, 治.疗).
-
-    The normaliser keeps spaces and punctuation (they carry meaning elsewhere), so the shared scan
-    misses such spellings. When a text has a separator run between two Han characters, the runs
-    are cut out, the compacted text is scanned with an automaton of this detector's multi-character
-    Han words, and only matches that had a separator inside them are returned (the plain ones were
-    found already), with spans in the normalised text."""
-
-    def __init__(self, words: Iterable[tuple[str, object]], separators: str, max_run: int):
-        tags: dict[str, list[object]] = {}
-        for word, tag in words:
-            if len(word) >= 2 and re.fullmatch(f"[{_HAN}]+", word):
-                tags.setdefault(word, []).append(tag)
-        self._words = list(tags)
-        self._tags = [tags[word] for word in self._words]
-        self._automaton = ahocorasick_rs.AhoCorasick(self._words) if self._words and separators else None
-        self._separators = separators
-        self._max_run = max_run
-
-    def hits(self, text: str) -> list[Hit]:
-        if self._automaton is None:
-            return []
-        compacted = _compacted(text, self._separators, self._max_run)
-        if compacted is None:
-            return []
-        compact, positions = compacted
-        found = []
-        for word_id, start, end in self._automaton.find_matches_as_indexes(compact, overlapping=True):
-            o_start, o_end = int(positions[start]), int(positions[end - 1]) + 1
-            if o_end - o_start == end - start:
-                continue  # written without separators: the shared scan has it
-            for tag in self._tags[word_id]:
-                found.append(Hit(o_start, o_end, self._words[word_id], tag))
-        return found

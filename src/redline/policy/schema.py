@@ -49,6 +49,8 @@ class Meta(Section):
 class TextPolicy(Section):
     numeral_run_min: int = Field(ge=2, le=20)
     decorations: str
+    spaced_separators: str
+    spaced_max_run: int = Field(ge=1, le=10)
     symbol_words: dict[str, str]
 
 
@@ -120,9 +122,6 @@ class DiversionPolicy(Section):
 
 class AdlawPolicy(Section):
     words: WordList
-    # Han words written with 1..spaced_max_run of these between their characters (最 有 效).
-    spaced_separators: str = ""
-    spaced_max_run: int = Field(default=1, ge=1, le=10)
     allowed: WordList
     # Allowances that hold only in notes of a category (国家级 in a travel note).
     category_allowed: dict[str, WordList] = {}
@@ -171,9 +170,6 @@ class ClaimPolicy(Section):
 
 
 class ClaimsPolicy(Section):
-    # Han words written with 1..spaced_max_run of these between their characters (最 有 效).
-    spaced_separators: str = ""
-    spaced_max_run: int = Field(default=1, ge=1, le=10)
     medical: ClaimPolicy
     aesthetic: ClaimPolicy
     education: ClaimPolicy
@@ -181,9 +177,6 @@ class ClaimsPolicy(Section):
 
 
 class ValuesPolicy(Section):
-    # Han words written with 1..spaced_max_run of these between their characters (最 有 效).
-    spaced_separators: str = ""
-    spaced_max_run: int = Field(default=1, ge=1, le=10)
     wealth: WordList
     wealth_triggers: WordList = ()
     wealth_patterns: PatternList = ()
@@ -218,9 +211,6 @@ class CommercialWeights(Section):
 
 
 class CommercialPolicy(Section):
-    # Han words written with 1..spaced_max_run of these between their characters (最 有 效).
-    spaced_separators: str = ""
-    spaced_max_run: int = Field(default=1, ge=1, le=10)
     brands: WordList
     purchase_calls: WordList
     coupons: WordList
