@@ -13,6 +13,7 @@ from redline.checks.finding import CheckResult, Finding
 from redline.cli.app import app
 from redline.creator.comments import CommentInput, triage
 from redline.errors import InputError
+from redline.health.curves import score_one
 from redline.ingest.comment_file import read_comment_file
 
 FIXTURES = Path(__file__).parents[1] / "ingest" / "fixtures"
@@ -116,6 +117,13 @@ def test_summary_uses_the_index_definitions(policy):
     assert result.summary.negative_share == pytest.approx(1 / 4)
     assert result.summary.discussion_share == pytest.approx(1 / 4)
     assert result.summary.labels["fold"] == 1
+    # Read the way the index reads a note's comments: the F1 curve and the F2 bonus.
+    assert len(scores) >= policy.signals.min_comments and result.summary.index_enough_comments
+    assert result.summary.index_negative_comments_score == pytest.approx(score_one(0.25, policy.index.curves.negative_comments))
+    assert result.summary.index_discussion_bonus == (0.25 >= policy.index.bonuses.discussion_min_share)
+    few = triage([CommentInput("0", "很失望")], policy, checker=scripted(scores))
+    assert few.summary.negative_share == 1.0
+    assert not few.summary.index_enough_comments and few.summary.index_negative_comments_score is None
 
 
 def test_without_sentiment_scores_shares_are_unknown_not_zero(policy):

@@ -83,6 +83,12 @@ def triage_command(
         f"负面占比 {pct(s.negative_share)}，讨论度（具体提问占比）{pct(s.discussion_share)}。",
         highlight=False,
     )
+    if s.index_enough_comments:
+        bonus = "未知" if s.index_discussion_bonus is None else ("是" if s.index_discussion_bonus else "否")
+        score = "未知" if s.index_negative_comments_score is None else f"{s.index_negative_comments_score:.0f}"
+        console.print(f"健康度指数的读法：负面评论分（F1）{score}/100，讨论度加分（F2）：{bonus}。", highlight=False)
+    else:
+        console.print(f"评论少于 {policy.signals.min_comments} 条：健康度指数不计入评论区数据。", highlight=False)
     for note in result.notes:
         console.print(f"[yellow]注意[/yellow]：{note}", highlight=False)
 

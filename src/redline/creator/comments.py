@@ -11,7 +11,9 @@ Each comment gets one label, in this order of precedence:
 - keep.
 Threads are respected: every comment is judged on its own text only; a reply inherits nothing
 from its parent, and a blocked parent does not block its replies. The summary counts negative
-and discussion shares with the health index's own definitions (checks.sentiment).
+and discussion shares with the health index's own comment labels (`health.text.comment_label`),
+and reads them the way the index does: nothing below `signals.min_comments`, the F1 curve for
+the negative share, the F2 bonus for the discussion share.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ import ahocorasick_rs
 from redline.checks import check_text
 from redline.checks.finding import CheckResult
 from redline.errors import InputError
+from redline.health.curves import score_one
+from redline.health.text import comment_label
 from redline.policy import Policy
 from redline.text import normalize
 
@@ -61,7 +65,8 @@ class TriagedComment:
     negative: float | None  # None: no sentiment score available
     question: bool
     reasons: tuple[Reason, ...]
-    replies: int = 0  # direct replies in the file: an answer-first question with 0 is still open
+    replies: int = 0
+    index_negative: bool = False  # negative as the health index counts it (comment_label)  # direct replies in the file: an answer-first question with 0 is still open
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -89,6 +94,10 @@ class Summary:
     negative_share: float | None  # index definition; None when nothing could be scored
     discussion_share: float | None
     block_share: float | None
+    # How the health index would read these shares: below signals.min_comments it reads nothing.
+    index_enough_comments: bool = False
+    index_negative_comments_score: float | None = None  # F1 component, 0–100, from its curve
+    index_discussion_bonus: bool | None = None  # F2 bonus (share ≥ index.bonuses.discussion_min_share)
 
     def to_json(self) -> dict[str, Any]:
         def share(value: float | None) -> float | None:
@@ -102,6 +111,11 @@ class Summary:
             "negative_share": share(self.negative_share),
             "discussion_share": share(self.discussion_share),
             "block_share": share(self.block_share),
+            "index": {
+                "enough_comments": self.index_enough_comments,
+                "negative_comments_score": share(self.index_negative_comments_score),
+                "discussion_bonus": self.index_discussion_bonus,
+            },
         }
 
 
@@ -220,7 +234,8 @@ def _triage_one(comment: CommentInput, policy: Policy, words: BlockWords, checke
     fold_at = fold_threshold(policy)
     result = checker(comment.text, policy)
     negative = _negative_score(result)
-    question = _is_question(result)
+    index_label = comment_label(result, policy)
+    question = index_label.question
     blocking = [
         Reason(f.rule, f.excerpt, f.start, f.end, f.advice or f.evidence)
         for f in result.findings
@@ -245,20 +260,22 @@ def _triage_one(comment: CommentInput, policy: Policy, words: BlockWords, checke
         label = "answer-first"
     else:
         label = "keep"
-    return TriagedComment(comment.id, comment.parent_id, comment.note_id, comment.text, label, negative, question, tuple(reasons))
+    return TriagedComment(
+        comment.id,
+        comment.parent_id,
+        comment.note_id,
+        comment.text,
+        label,
+        negative,
+        question,
+        tuple(reasons),
+        index_negative=index_label.negative and negative is not None,
+    )
 
 
 def _negative_score(result: CheckResult) -> float | None:
     score = result.scores.get("negative")
     return None if score is None else float(score)
-
-
-def _is_question(result: CheckResult) -> bool:
-    # Same reading as the health index's comment labels: a sentiment-family question finding,
-    # or a positive question/discussion score.
-    if any(f.family == "sentiment" and ("question" in f.rule or "discussion" in f.rule) for f in result.findings):
-        return True
-    return result.scores.get("question", 0.0) > 0 or result.scores.get("discussion", 0.0) > 0
 
 
 def _question_excerpt(result: CheckResult) -> tuple[str, int, int]:
@@ -273,15 +290,22 @@ def _summary(comments: list[TriagedComment], policy: Policy) -> Summary:
     threads = sum(1 for c in comments if c.parent_id is None or c.parent_id not in ids)
     labels = {label: sum(1 for c in comments if c.label == label) for label in LABELS}
     scored = [c for c in comments if c.negative is not None]
-    threshold = policy.checks.sentiment.negative_threshold
     total = len(comments)
+    negative_share = (sum(1 for c in scored if c.index_negative) / len(scored)) if scored else None
+    # Questions come from the same sentiment detector as the scores: without it, unknown.
+    discussion_share = (sum(1 for c in comments if c.question) / total) if scored else None
+    enough = len(scored) >= policy.signals.min_comments
     return Summary(
         comments=total,
         threads=threads,
         replies=total - threads,
         labels=labels,
-        negative_share=(sum(1 for c in scored if c.negative >= threshold) / len(scored)) if scored else None,
-        # Questions come from the same sentiment detector as the scores: without it, unknown.
-        discussion_share=(sum(1 for c in comments if c.question) / total) if scored else None,
+        negative_share=negative_share,
+        discussion_share=discussion_share,
         block_share=(labels["block"] / total) if total else None,
+        index_enough_comments=enough,
+        index_negative_comments_score=score_one(negative_share, policy.index.curves.negative_comments) if enough else None,
+        index_discussion_bonus=(discussion_share >= policy.index.bonuses.discussion_min_share)
+        if enough and discussion_share is not None
+        else None,
     )
