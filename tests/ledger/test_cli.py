@@ -73,7 +73,7 @@ def test_points_show_and_appeal_reverse(cli):
     code, out, err = cli("appeal", str(entry["id"]), "--decide", "reverse")
     assert code == 2 and "不能重复" in err
     code, out, _ = cli("ledger", "show", "a1")
-    assert code == 0 and "撤销" in out
+    assert code == 0 and "撤销" in out and "申诉：记录" in out
 
 
 def test_bad_input_gets_a_chinese_error_and_exit_2(cli):
@@ -119,6 +119,8 @@ def test_review_flow_from_reports_to_ledger(cli, tmp_path):
     assert [e["source"] for e in as_json(out)["entries"]] == ["report_review"]
     code, out, _ = cli("review", "stats")
     assert code == 0 and "alice" in out
+    code, out, _ = cli("review", "list", "--format", "json")
+    assert all(i["stage"] == "second" for i in as_json(out))  # nothing left for a first decision
     broken = tmp_path / "broken.jsonl"
     broken.write_text('{"note_id": "n2"\n', encoding="utf-8")
     code, out, err = cli("review", "reports", str(broken))

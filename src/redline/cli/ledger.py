@@ -150,6 +150,15 @@ def show(
             str(e.id), short_time(e.created), kind, e.rule, f"{e.points:g}", e.note_id or "—", e.source, e.reason or "—", e.policy_version
         )
     console.print(table)
+    for appeal in appeals:
+        verdict = "撤销（申诉成立）" if appeal["decision"] == "reverse" else "维持原判"
+        console.print(
+            f"申诉：记录 #{appeal['entry_id']} {verdict}，{short_time(appeal['decided_at'])}"
+            + (f"，裁决人 {appeal['reviewer']}" if appeal["reviewer"] else "")
+            + (f"，理由：{appeal['reason']}" if appeal["reason"] else ""),
+            highlight=False,
+            soft_wrap=True,
+        )
     _print_standing(state.standing)
 
 

@@ -215,6 +215,27 @@ def show(
         )
 
 
+@review_app.command("list")
+def list_items(
+    ctx: typer.Context,
+    limit: int = typer.Option(50, "--limit", help="最多列出多少项"),
+    format: str = typer.Option("text", "--format", help="text | json"),
+) -> None:
+    """列出待首次裁决和待二次盲审的审核项（最早的在前）。"""
+    check_format(format)
+    from redline.store.review import open_items
+
+    items = open_items(cli_context(ctx).database, limit=limit)
+    if format == "json":
+        print_json([i.to_dict() for i in items])
+        return
+    if not items:
+        console.print("队列为空。")
+        return
+    for item in items:
+        _print_item(item)
+
+
 @review_app.command("stats")
 def stats(ctx: typer.Context, format: str = typer.Option("text", "--format", help="text | json")) -> None:
     """队列规模、各审核员裁决数，以及二次盲审一致率（按审核员、按规则）。"""

@@ -528,6 +528,17 @@ def review_stats(database: Database, now: datetime | None = None) -> dict[str, A
     }
 
 
+def open_items(database: Database, *, limit: int = 50) -> list[QueueItem]:
+    """Items still waiting for a first decision or a second review, oldest first."""
+    if limit < 1:
+        raise InputError(f"--limit 必须是正整数，收到 {limit}")
+    with database.engine.connect() as connection:
+        rows = connection.execute(
+            select(ITEMS).where(ITEMS.c.stage != "done").order_by(ITEMS.c.created, ITEMS.c.id).limit(limit)
+        ).all()
+    return [_item(row) for row in rows]
+
+
 def load_item(database: Database, item_id: int) -> QueueItem:
     with database.engine.connect() as connection:
         row = connection.execute(select(ITEMS).where(ITEMS.c.id == item_id)).first()
