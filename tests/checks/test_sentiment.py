@@ -196,3 +196,25 @@ def test_training_script_reproduces_the_shipped_model():
     done = subprocess.run([sys.executable, str(ROOT / "scripts" / "train_sentiment.py"), "--check"], capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "identical" in done.stdout
+
+
+def test_platform_words_read_at_least_their_strength():
+    from redline.checks.sentiment import combine_lexicon
+
+    model = {"难": 0.5, "用": 0.1, "难用": 0.4, "不": 0.4, "垃圾": 3.0}
+    weights = combine_lexicon(model, ["难用", "踩雷", "垃圾"], ["不难用"], 1.5)
+
+    def reading(word: str) -> float:
+        return sum(weights.get(word[i:j], 0.0) for i in range(len(word)) for j in range(i + 1, len(word) + 1))
+
+    assert reading("踩雷") == pytest.approx(1.5)  # unknown to the model: the lexicon's strength
+    assert reading("难用") == pytest.approx(1.5)  # weaker in the model: topped up
+    assert reading("垃圾") == pytest.approx(3.0)  # stronger in the model: kept
+    assert reading("不难用") == pytest.approx(-1.5)  # a negated negative reads positive
+    assert model["难用"] == 0.4  # the model itself is untouched
+
+
+def test_negated_negatives_read_positive():
+    for text in ["不刺激", "没有色差", "不难用", "不会过敏"]:
+        assert negative_score(text) < 0.5, text
+    assert negative_score("难用") > 0.5

@@ -70,16 +70,8 @@ class SentimentAnalyzer:
         settings = policy.checks.sentiment
         self.settings = settings
         self.model: SentimentModel = load_model(settings.model)
-        # Platform words are added on top of whatever weight the model gives the same string.
-        lexicon: dict[str, float] = {}
-        for word in settings.negative_words:
-            lexicon[word] = lexicon.get(word, 0.0) + settings.lexicon_weight
-        for word in settings.positive_words:
-            lexicon[word] = lexicon.get(word, 0.0) - settings.lexicon_weight
-        self.lexicon = lexicon
-        combined = dict(self.model.weights)
-        for word, weight in lexicon.items():
-            combined[word] = combined.get(word, 0.0) + weight
+        self.weights = combine_lexicon(self.model.weights, settings.negative_words, settings.positive_words, settings.lexicon_weight)
+        combined = self.weights
         self._weighted = list(combined)
         self._weights = list(combined.values())
         self._weight_automaton = ahocorasick_rs.AhoCorasick(self._weighted) if self._weighted else None
@@ -89,8 +81,7 @@ class SentimentAnalyzer:
         self._cue_automaton = ahocorasick_rs.AhoCorasick(self._cue_words) if self._cue_words else None
 
     def weighted_vocabulary(self) -> Iterable[tuple[str, float]]:
-        yield from self.model.weights.items()
-        yield from self.lexicon.items()
+        return self.weights.items()
 
     def question_vocabulary(self) -> Iterable[tuple[str, str]]:
         s = self.settings
@@ -149,6 +140,31 @@ class SentimentAnalyzer:
             negative_span = _heaviest_clause(text, weighted)
             words = _strongest_words(weighted)
         return SentimentReading(negative, question, negative_span, words)
+
+
+def combine_lexicon(model: dict[str, float], negative_words: Sequence[str], positive_words: Sequence[str], strength: float) -> dict[str, float]:
+    """The model's n-gram weights with the policy's platform words folded in.
+
+    A platform word reads at least `strength` towards its side: what the model (and any shorter
+    platform word inside it) already reads across the word is topped up to ±strength when it is
+    weaker or points the other way, and left alone when it is stronger. So 踩雷 (unknown to the
+    model) reads +strength, 垃圾 keeps the model's larger weight, and 不难用 reads −strength
+    although 难用 inside it is a negative word. Done once per policy by adjusting the word's own
+    weight, so scoring stays a plain sum over overlapping hits."""
+    weights = dict(model)
+    targets: dict[str, float] = {}
+    for word in negative_words:
+        targets[word] = strength
+    for word in positive_words:
+        targets[word] = -strength  # a word listed on both sides counts as positive
+    for word in sorted(targets, key=lambda w: (len(w), w)):  # shorter words first: longer ones see them
+        if not word:
+            continue
+        reading = sum(weights.get(word[i:j], 0.0) for i in range(len(word)) for j in range(i + 1, len(word) + 1))
+        target = max(reading, targets[word]) if targets[word] > 0 else min(reading, targets[word])
+        if target != reading:
+            weights[word] = weights.get(word, 0.0) + (target - reading)
+    return weights
 
 
 def specific_question(text: str, cues: Sequence[Hit]) -> Span | None:
