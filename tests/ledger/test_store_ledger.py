@@ -57,6 +57,8 @@ def test_unknown_account_or_note_writes_nothing(db, policy):
         record_violation(db, policy, "a1", "claim.medical", note_id="n2", at=day(0))
     with pytest.raises(InputError, match="未知的违规规则"):
         record_violation(db, policy, "a1", "made.up", at=day(0))
+    with pytest.raises(InputError, match="来源"):
+        record_violation(db, policy, "a1", "claim.medical", source="appeal", at=day(0))
     with pytest.raises(NotFoundError):
         account_state(db, policy, "ghost", day(0))
     assert table_count(db, "ledger_entries") == 0

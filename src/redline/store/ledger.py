@@ -184,6 +184,8 @@ def record_violation(
     actor: str = "",
 ) -> Entry:
     """Record a confirmed violation: a deduction entry under the policy's rules table."""
+    if source not in ("algorithm", "report_review", "review", "manual"):
+        raise InputError(f"违规记录的来源只能是 algorithm、report_review、review 或 manual，收到 `{source}`")
     key, _ = consequence_of(rule, policy.ledger)
     cost = points_for(rule, policy.ledger, points)
     with write_transaction(database) as connection:
