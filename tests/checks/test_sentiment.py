@@ -218,3 +218,9 @@ def test_negated_negatives_read_positive():
     for text in ["不刺激", "没有色差", "不难用", "不会过敏"]:
         assert negative_score(text) < 0.5, text
     assert negative_score("难用") > 0.5
+
+
+def test_spaced_text_reads_the_same_in_a_check_and_alone():
+    # the engine also scans a copy with separators cut out; sentiment reads the text as written
+    for text in ["好 用 推荐", "质量-太-差", "敏感肌 能 用 吗"]:
+        assert math.isclose(check_text(text, kind="comment").scores["negative"], negative_score(text), abs_tol=1e-4)

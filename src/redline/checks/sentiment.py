@@ -126,6 +126,10 @@ class SentimentAnalyzer:
         weighted: list[Hit] = []
         cues: list[Hit] = []
         for hit in hits:
+            if hit.end - hit.start != len(hit.word):
+                # Found by the engine's extra pass over a copy with separators cut out (好 用):
+                # n-grams across spaces and dashes are not what the model was trained on.
+                continue
             tag = hit.tag
             if tag.__class__ is float:
                 total += tag
