@@ -83,6 +83,12 @@ def triage_command(
         f"负面占比 {pct(s.negative_share)}，讨论度（具体提问占比）{pct(s.discussion_share)}。",
         highlight=False,
     )
+    for note_id, part in result.by_note.items():
+        console.print(
+            f"  笔记 {note_id}：{part.comments} 条，屏蔽 {part.labels['block']}，折叠 {part.labels['fold']}，"
+            f"优先回复 {part.labels['answer-first']}；负面占比 {pct(part.negative_share)}，讨论度 {pct(part.discussion_share)}",
+            highlight=False,
+        )
     if s.index_enough_comments:
         bonus = "未知" if s.index_discussion_bonus is None else ("是" if s.index_discussion_bonus else "否")
         score = "未知" if s.index_negative_comments_score is None else f"{s.index_negative_comments_score:.0f}"
