@@ -97,3 +97,21 @@ def test_rule_ids_resolve_by_prefix_and_points_respect_the_policy_range(lp):
         points_for("no.such.rule", lp)
     assert needs_human_review("claim.medical", lp)
     assert not needs_human_review("commercial.soft_ad", lp)
+
+
+def test_report_triggers_count_distinct_reporters_within_the_window(policy):
+    from redline.ledger.reports import report_triggers
+
+    s = policy.signals
+    n, hours = s.reports_for_review, s.reports_window_hours
+    start = day(0)
+    distinct = [(start + timedelta(hours=i), f"u{i}") for i in range(n)]
+    assert report_triggers(distinct, n, hours) == [distinct[-1][0]]
+    one_user = [(start + timedelta(minutes=i), "u1") for i in range(n * 2)]
+    assert report_triggers(one_user, n, hours) == []
+    spread = [(start + timedelta(hours=hours) * i / (n - 1), f"u{i}") for i in range(n)]
+    assert report_triggers(spread, n, hours) == []  # first and last exactly one window apart
+    twice = [(start + timedelta(minutes=i), f"u{i}") for i in range(2 * n)]
+    assert len(report_triggers(twice, n, hours)) == 2  # counting restarts after a trigger
+    anonymous = [start + timedelta(minutes=i) for i in range(n)]
+    assert report_triggers(anonymous, n, hours) == [anonymous[-1]]

@@ -95,23 +95,45 @@ def _read_reports(path: Path) -> list[tuple]:
 @review_app.command("reports")
 def reports(
     ctx: typer.Context,
-    file: Path = typer.Argument(..., help="有效举报：JSONL 或 CSV，字段 note_id, reported_at[, reporter]"),
+    file: Optional[Path] = typer.Argument(
+        None, help="有效举报：JSONL 或 CSV，字段 note_id, reported_at[, reporter]；省略时扫描数据目录的事件湖"
+    ),
+    since: Optional[str] = typer.Option(None, "--since", help="扫描事件湖的起始日期（含）"),
+    until: Optional[str] = typer.Option(None, "--until", help="扫描事件湖的结束日期（含）"),
     skip_unknown: bool = typer.Option(False, "--skip-unknown", help="跳过不存在的笔记（默认报错且不写入）"),
     format: str = typer.Option("text", "--format", help="text | json"),
 ) -> None:
-    """导入有效举报；24 小时内 ≥ 5 次有效举报的笔记自动进入复核队列。"""
+    """导入有效举报；24 小时内 ≥ 5 次有效举报的笔记自动进入复核队列（可重复执行）。"""
     check_format(format)
     from redline.store.review import enqueue_reported_notes
 
     context = cli_context(ctx)
-    rows = _read_reports(file)
-    items = enqueue_reported_notes(
-        context.database, rows, context.policy, unknown="skip" if skip_unknown else "error"
-    )
+    if file is None:
+        from redline.store.lake import EventLake
+        from redline.store.report_queue import enqueue_reports_from_lake
+
+        first = parse_time(since, "--since")
+        last = parse_time(until, "--until")
+        scan = enqueue_reports_from_lake(
+            context.database,
+            context.policy,
+            EventLake.in_home(context.home.lake_dir),
+            first.date() if first else None,
+            last.date() if last else None,
+        )
+        count, items = scan.reports, list(scan.queued)
+    else:
+        if since or until:
+            raise InputError("--since/--until 只用于扫描事件湖；导入文件时请勿指定")
+        rows = _read_reports(file)
+        items = enqueue_reported_notes(
+            context.database, rows, context.policy, unknown="skip" if skip_unknown else "error"
+        )
+        count = len(rows)
     if format == "json":
-        print_json({"reports": len(rows), "queued": [i.to_dict() for i in items]})
+        print_json({"reports": count, "queued": [i.to_dict() for i in items]})
         return
-    console.print(f"读入 {len(rows)} 条举报，新送审 {len(items)} 篇笔记。", highlight=False, soft_wrap=True)
+    console.print(f"读入 {count} 条有效举报，新送审 {len(items)} 篇笔记。", highlight=False)
     for item in items:
         _print_item(item)
 

@@ -255,8 +255,11 @@ def enqueue_reported_notes(
         for start in range(0, len(rows), 500):
             _insert_ignore(connection, REPORTS, rows[start : start + 500])
         for note_id in sorted({r["note_id"] for r in rows}):
-            times = connection.execute(select(REPORTS.c.reported_at).where(REPORTS.c.note_id == note_id)).scalars()
-            for moment in report_triggers(times, signals.reports_for_review, signals.reports_window_hours):
+            stored = connection.execute(
+                select(REPORTS.c.reported_at, REPORTS.c.reporter).where(REPORTS.c.note_id == note_id)
+            ).all()
+            pairs = [(when, who) for when, who in stored]
+            for moment in report_triggers(pairs, signals.reports_for_review, signals.reports_window_hours):
                 key = f"reports:{note_id}:{moment.isoformat()}"
                 if connection.execute(select(ITEMS.c.id).where(ITEMS.c.dedupe_key == key)).first():
                     continue
