@@ -35,14 +35,16 @@ def count(db, table):
         return connection.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one()
 
 
-def reports(note, start, n, spacing=timedelta(hours=1)):
-    return [(note, start + spacing * i, f"u{i}") for i in range(n)]
+def reports(note, start, n, spacing=timedelta(hours=1), who="u"):
+    return [(note, start + spacing * i, f"{who}{i}") for i in range(n)]
 
 
 def test_five_reports_within_a_day_queue_the_note_and_four_do_not(db, policy):
     threshold = policy.signals.reports_for_review
     assert enqueue_reported_notes(db, reports("n1", day(0), threshold - 1), policy) == []
-    [item] = enqueue_reported_notes(db, reports("n1", day(0) + timedelta(hours=10), 1), policy)
+    same_reporter_again = reports("n1", day(0) + timedelta(hours=10), 1)
+    assert enqueue_reported_notes(db, same_reporter_again, policy) == []  # u0 counts once
+    [item] = enqueue_reported_notes(db, reports("n1", day(0) + timedelta(hours=11), 1, who="x"), policy)
     assert item.note_id == "n1" and item.account_id == "a1" and item.origin == "reports"
     assert item.rule == policy.ledger.review.report_rule
     # ingesting the same reports again queues nothing new
