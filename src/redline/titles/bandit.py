@@ -111,14 +111,10 @@ def batch_shares(
 
 
 def thompson_shares(
-    clicks: np.ndarray, impressions: np.ndarray, active: np.ndarray, prior_strength: float, draws: int,
-    rng: np.random.Generator,
+    clicks: np.ndarray, impressions: np.ndarray, active: np.ndarray, draws: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Plain batched Thompson sampling (the replay's baseline): shares = P(best), uniform prior."""
-    a, b = posterior_parameters(clicks, impressions, np.full(clicks.shape, 0.5), prior_strength)
+    """Plain batched Thompson sampling (the replay's baseline): shares = P(best) under the
+    textbook Beta(1, 1) prior, no burn-in, no control share, no sharpening."""
+    a = clicks + 1.0
+    b = np.maximum(impressions - clicks, 0) + 1.0
     return win_probabilities(a, b, active, draws, rng)
-
-
-def uniform_shares(active: np.ndarray) -> np.ndarray:
-    """Classic A/B/n: an even split, whatever the data says."""
-    return active / active.sum(axis=-1, keepdims=True)

@@ -26,9 +26,9 @@ import numpy as np
 
 from redline.policy import Policy
 from redline.titles.arms import arm_count
-from redline.titles.bandit import AllocationSettings, batch_shares, thompson_shares, uniform_shares
+from redline.titles.bandit import batch_shares, thompson_shares, uniform_shares
 from redline.titles.experiment import allocation_settings
-from redline.titles.features import feature_matrix
+from redline.titles.features import FEATURES, feature_matrix
 from redline.titles.prior import ridge_fit
 from redline.titles.srm import srm_check
 from redline.titles.stopping import winners
@@ -88,7 +88,7 @@ def _simulate_group(
         if strategy == "uniform":
             shares = uniform_shares(act)
         elif strategy == "thompson":
-            shares, _ = thompson_shares(c, n, act, settings.prior_strength, settings.draws, rng)
+            shares, _ = thompson_shares(c, n, act, settings.draws, rng)
         else:
             used = 1.0 - remaining[idx] / horizon[idx]
             shares = batch_shares(c, n, act, prior_mean[idx], used, settings, rng).shares
@@ -107,7 +107,7 @@ def _simulate_group(
                 z = (c / n - c[:, :1] / n[:, :1]) / np.sqrt(pooled * (1 - pooled) * (1 / n + 1 / n[:, :1]))
             found = act & (np.nan_to_num(z, nan=0.0) >= Z_NAIVE)
         elif strategy == "thompson":
-            p_best, _ = thompson_shares(c, n, act, settings.prior_strength, settings.draws, rng)
+            p_best, _ = thompson_shares(c, n, act, settings.draws, rng)
             found = act & (p_best >= P_BEST_RULE)
         else:
             significant = winners(c, n, act, e.alpha, e.mixture_relative_sd, e.burn_in)
@@ -165,7 +165,7 @@ def rolling_prior(tests: Sequence[ReplayTest], policy: Policy) -> tuple[list[np.
     of EARLIER weeks (the shipped weights until enough earlier arms exist). Returns the lifts and
     the number of tests scored with fitted (not shipped) weights."""
     titles = policy.titles
-    shipped = np.array([titles.prior.weights.get(name, 0.0) for name in _feature_names()])
+    shipped = np.array([titles.prior.weights.get(name, 0.0) for name in FEATURES])
     bound = titles.prior.max_predicted_lift_sd * titles.prior.relative_sd
     diffs: list[np.ndarray] = []
     targets: list[np.ndarray] = []
@@ -204,12 +204,6 @@ def rolling_prior(tests: Sequence[ReplayTest], policy: Policy) -> tuple[list[np.
         lifts[i] = np.concatenate([[0.0], predicted])
         fitted_tests += int(fitted)
     return lifts, fitted_tests
-
-
-def _feature_names() -> tuple[str, ...]:
-    from redline.titles.features import FEATURES
-
-    return FEATURES
 
 
 def _strategy_metrics(outcome: Outcome, true_ctrs: Sequence[np.ndarray], aa: Outcome) -> dict[str, float]:
