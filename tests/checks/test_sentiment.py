@@ -224,3 +224,15 @@ def test_spaced_text_reads_the_same_in_a_check_and_alone():
     # the engine also scans a copy with separators cut out; sentiment reads the text as written
     for text in ["好 用 推荐", "质量-太-差", "敏感肌 能 用 吗"]:
         assert math.isclose(check_text(text, kind="comment").scores["negative"], negative_score(text), abs_tol=1e-4)
+
+
+def test_standalone_hits_give_the_same_reading_as_the_fast_path():
+    from redline.checks.sentiment import analyzer_for
+    from redline.text.normalize import normalizer_for
+
+    analyzer = analyzer_for()
+    for text in NEGATIVE + POSITIVE + ["敏感肌能用吗？"]:
+        normalized = normalizer_for().normalize(text).text
+        reading = analyzer.read(normalized, analyzer.hits(normalized))
+        assert math.isclose(reading.negative, analyzer.negative(normalized), abs_tol=1e-9)
+        assert (reading.question is not None) == is_specific_question(text)
