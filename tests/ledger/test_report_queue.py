@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from redline.store.lake import EventLake
 from redline.store.report_queue import enqueue_reports_from_lake
 

@@ -42,7 +42,7 @@ def valid_reports(lake: EventLake, policy: Policy, first: date | None = None, la
         )
         selected = table.filter(mask)
         for note_id, ts, user in zip(
-            selected["note_id"].to_pylist(), selected["ts"].to_pylist(), selected["user_id"].to_pylist()
+            selected["note_id"].to_pylist(), selected["ts"].to_pylist(), selected["user_id"].to_pylist(), strict=True
         ):
             rows.append((note_id, ts, user or ""))
     return rows
