@@ -19,6 +19,8 @@ class Detector(Protocol):
     in text order, overlapping matches included."""
 
     family: str
+    # Optional: `spaced = False` opts out of hits for words spelled with separators between
+    # their characters (最 有 效), which the engine finds by default.
 
     def vocabulary(self) -> Iterable[tuple[str, object]]:
         """(word, tag) pairs; the tag comes back on each hit."""

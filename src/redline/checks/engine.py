@@ -46,9 +46,14 @@ class Checker:
         self._words = words
         self._owners = owners
         self._automaton = ahocorasick_rs.AhoCorasick(words) if words else None
-        # Words that may also be spelled with separators between their characters (最 有 效).
+        # Han words that may also be spelled with separators between their characters (最 有 效),
+        # for the detectors that want them (a detector opts out with `spaced = False`).
         han_word = re.compile(f"[{HAN}]{{2,}}")
-        self._spaceable = [bool(han_word.fullmatch(word)) for word in words]
+        self._spaced_owners = [
+            [(index, tag) for index, tag in word_owners if getattr(self.detectors[index], "spaced", True)]
+            if han_word.fullmatch(word) else []
+            for word, word_owners in zip(words, owners)
+        ]
         self._separators = policy.text.spaced_separators
         self._max_run = policy.text.spaced_max_run
 
@@ -66,15 +71,16 @@ class Checker:
         compacted = compact_han_gaps(text, self._separators, self._max_run)
         if compacted is not None:
             compact, positions = compacted
-            spaceable = self._spaceable
+            spaced_owners = self._spaced_owners
             for word_id, start, end in self._automaton.find_matches_as_indexes(compact, overlapping=True):
-                if not spaceable[word_id]:
+                word_owners = spaced_owners[word_id]
+                if not word_owners:
                     continue
                 o_start, o_end = int(positions[start]), int(positions[end - 1]) + 1
                 if o_end - o_start == end - start:
                     continue  # written without separators: found above
                 word = words[word_id]
-                for detector_index, tag in owners[word_id]:
+                for detector_index, tag in word_owners:
                     per_detector[detector_index].append(Hit(o_start, o_end, word, tag))
         return per_detector
 
