@@ -72,6 +72,8 @@ def test_points_show_and_appeal_reverse(cli):
     assert data["points_in_force"] == 0 and data["sanctions"] == []
     code, out, err = cli("appeal", str(entry["id"]), "--decide", "reverse")
     assert code == 2 and "不能重复" in err
+    code, out, _ = cli("ledger", "show", "a1", "--at", "2026-03-02", "--format", "json")
+    assert [e["kind"] for e in as_json(out)["entries"]] == ["deduction"] and as_json(out)["appeals"] == []
     code, out, _ = cli("ledger", "show", "a1")
     assert code == 0 and "撤销" in out and "申诉：记录" in out
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Optional
 
@@ -128,6 +129,9 @@ def show(
     entries = load_entries(context.database, account)
     state = account_state(context.database, context.policy, account, moment)
     appeals = appeals_of(context.database, account)
+    if moment is not None:  # the ledger as it stood then
+        entries = [e for e in entries if e.created <= moment]
+        appeals = [a for a in appeals if datetime.fromisoformat(a["decided_at"]) <= moment]
     if format == "json":
         print_json(
             {
