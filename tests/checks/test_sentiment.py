@@ -238,6 +238,6 @@ def test_standalone_hits_give_the_same_reading_as_the_fast_path():
     analyzer = analyzer_for()
     for text in NEGATIVE + POSITIVE + ["敏感肌能用吗？"]:
         normalized = normalizer_for().normalize(text).text
-        reading = analyzer.read(normalized, analyzer.hits(normalized))
+        reading = analyzer.read(normalized, analyzer.cue_hits(normalized))
         assert math.isclose(reading.negative, analyzer.negative(normalized), abs_tol=1e-9)
         assert (reading.question is not None) == is_specific_question(text)

@@ -233,7 +233,9 @@ class DiversionDetector:
         self._host_before = re.compile(r"(?:[a-z0-9][a-z0-9\-]*\.)*[a-z0-9][a-z0-9\-]*$")
         self._path_after = re.compile(rf"(?::[0-9]{{1,5}})?/{url_chars}*")
         url_dots = _alternation(p.url_dot_forms)
-        self._url_dot_atoms = tuple(p.url_dot_forms)
+        # Cheap gate for the full pattern: 。 is in almost every Chinese text, a written-out dot
+        # right before a top-level domain (点com, 。cn) is not.
+        self._spelled_url_gate = re.compile(f"(?:{url_dots})\\s*(?:{tlds})(?![a-z0-9])") if url_dots else None
         self._spelled_url = re.compile(f"(?:www\\s*(?:{url_dots})\\s*)?[a-z0-9][a-z0-9\\-]+(?:\\s*(?:{url_dots})\\s*[a-z0-9\\-]+)*\\s*(?:{url_dots})\\s*(?:{tlds})(?![a-z0-9])") if url_dots else None
         self._short_hosts = frozenset(p.short_link_hosts)
         self._allowed_domains = tuple(p.allowed_domains)
@@ -601,7 +603,7 @@ class DiversionDetector:
         domain name such as ctrip.com)."""
         if "." in text:
             yield from self._dotted_links(text)
-        if self._spelled_url is not None and any(dot in text for dot in self._url_dot_atoms):
+        if self._spelled_url is not None and self._spelled_url_gate.search(text):
             for match in self._spelled_url.finditer(text):
                 if match.start() > 0 and _is_ascii_letter(text[match.start() - 1]):
                     continue

@@ -90,8 +90,14 @@ class Checker:
 
     @property
     def vocabulary_words(self) -> list[str]:
-        """Every word of every detector (what a bare word-list scan would look for)."""
-        return list(self._words)
+        """Every word of every detector, the shared scan's and those a detector scans on its own
+        (the sentiment model's n-grams): what a bare word-list scan would look for."""
+        words = dict.fromkeys(self._words)
+        for detector in self.detectors:
+            model_vocabulary = getattr(detector, "model_vocabulary", None)
+            if model_vocabulary is not None:
+                words.update(dict.fromkeys(model_vocabulary()))
+        return list(words)
 
     def check_field(
         self, request: CheckRequest, text: str, field_name: str, scores: dict[str, float], carried: dict[str, object]

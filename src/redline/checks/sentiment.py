@@ -3,8 +3,9 @@ specific question (讨论度: 敏感肌能用吗).
 
 Negative sentiment: the shipped n-gram model (`sentiment_model`, trained offline by
 scripts/train_sentiment.py) plus the policy's platform words (踩雷, 智商税… which the training
-reviews predate). Its n-grams are this detector's vocabulary, tagged with their weights, so inside
-a check the score is a sum over hits of the engine's one shared scan and a sigmoid. Negation
+reviews predate). Its n-grams have an automaton of their own whose matches are summed in C (no
+object per match: a note matches hundreds of n-grams), then a sigmoid; only the question cues go
+through the engine's shared scan. Negation
 (不好用, 没效果, 不推荐) is carried by the 2- and 3-grams, which the model weighs on their own.
 
 Questions: a sentence is a question when it ends in `?`, ends in a sentence-final particle
@@ -80,9 +81,6 @@ class SentimentAnalyzer:
         self._cue_tags = [tag for _, tag in cue_pairs]
         self._cue_automaton = ahocorasick_rs.AhoCorasick(self._cue_words) if self._cue_words else None
 
-    def weighted_vocabulary(self) -> Iterable[tuple[str, float]]:
-        return self.weights.items()
-
     def question_vocabulary(self) -> Iterable[tuple[str, str]]:
         s = self.settings
         yield "?", QUESTION_MARK
@@ -93,25 +91,19 @@ class SentimentAnalyzer:
     # -- scoring a normalised text on its own (outside the engine's shared pass) --
 
     def negative(self, text: str) -> float:
-        """P(negative) of a NORMALISED text: one automaton pass, a sum and a sigmoid."""
+        """P(negative) of a NORMALISED text: one automaton pass, a sum and a sigmoid. The matched
+        n-grams are summed in C (`map` over the weight table), never turned into objects."""
         total = self.model.bias
         if self._weight_automaton is not None and text:
-            weights = self._weights
-            for index, _, _ in self._weight_automaton.find_matches_as_indexes(text, overlapping=True):
-                total += weights[index]
+            total += sum(map(self.weights.__getitem__, self._weight_automaton.find_matches_as_strings(text, overlapping=True)))
         return sigmoid(total)
 
-    def hits(self, text: str) -> list[Hit]:
-        """The hits the engine's shared scan would hand this detector, for a normalised text."""
-        hits: list[Hit] = []
-        if not text:
-            return hits
-        if self._weight_automaton is not None:
-            words, weights = self._weighted, self._weights
-            hits += [Hit(s, e, words[i], weights[i]) for i, s, e in self._weight_automaton.find_matches_as_indexes(text, overlapping=True)]
-        hits += self.cue_hits(text)
-        hits.sort(key=lambda h: (h.start, h.end))
-        return hits
+    def weighted_hits(self, text: str) -> list[Hit]:
+        """The model's n-grams found in a normalised text, with positions (for evidence)."""
+        if self._weight_automaton is None or not text:
+            return []
+        words, weights = self._weighted, self._weights
+        return [Hit(s, e, words[i], weights[i]) for i, s, e in self._weight_automaton.find_matches_as_indexes(text, overlapping=True)]
 
     def cue_hits(self, text: str) -> list[Hit]:
         """Hits of the question vocabulary alone, in text order."""
@@ -120,27 +112,15 @@ class SentimentAnalyzer:
         words, tags = self._cue_words, self._cue_tags
         return [Hit(s, e, words[i], tags[i]) for i, s, e in self._cue_automaton.find_matches_as_indexes(text, overlapping=True)]
 
-    def read(self, text: str, hits: Sequence[Hit]) -> SentimentReading:
-        """The reading of a normalised text from its hits (weights as float tags, cues as str)."""
-        total = self.model.bias
-        weighted: list[Hit] = []
-        cues: list[Hit] = []
-        for hit in hits:
-            if hit.end - hit.start != len(hit.word):
-                # Found by the engine's extra pass over a copy with separators cut out (好 用):
-                # n-grams across spaces and dashes are not what the model was trained on.
-                continue
-            tag = hit.tag
-            if tag.__class__ is float:
-                total += tag
-                weighted.append(hit)
-            else:
-                cues.append(hit)
-        negative = sigmoid(total)
+    def read(self, text: str, cues: Sequence[Hit]) -> SentimentReading:
+        """The reading of a normalised text, given its question-vocabulary hits (`cue_hits`, or
+        the engine's shared scan). Evidence positions are looked up only for negative texts."""
+        negative = self.negative(text)
         question = specific_question(text, cues) if cues else None
         negative_span: Span | None = None
         words: tuple[str, ...] = ()
         if negative >= self.settings.negative_threshold:
+            weighted = self.weighted_hits(text)
             negative_span = _heaviest_clause(text, weighted)
             words = _strongest_words(weighted)
         return SentimentReading(negative, question, negative_span, words)
@@ -241,6 +221,9 @@ def _strongest_words(weighted: Sequence[Hit]) -> tuple[str, ...]:
 
 class SentimentDetector:
     family = FAMILY
+    # The model reads the text as written: n-grams across separators (好 用) are not what it was
+    # trained on.
+    spaced = False
 
     def __init__(self, policy: Policy):
         self.policy = policy
@@ -248,8 +231,13 @@ class SentimentDetector:
         self.settings = policy.checks.sentiment
 
     def vocabulary(self) -> Iterable[tuple[str, object]]:
-        yield from self.analyzer.weighted_vocabulary()
+        # Only the question cues go through the shared scan; the model's n-grams are scored by
+        # the analyzer's own automaton (a sum in C, see `SentimentAnalyzer.negative`).
         yield from self.analyzer.question_vocabulary()
+
+    def model_vocabulary(self) -> Iterable[str]:
+        """The model's n-grams (what a bare word-list scan of this detector would look for)."""
+        return self.analyzer.weights.keys()
 
     def detect(self, doc: Document, hits: Sequence[Hit]) -> Iterable[Finding]:
         reading = self.analyzer.read(doc.text, hits)
