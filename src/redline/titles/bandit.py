@@ -118,3 +118,8 @@ def thompson_shares(
     a = clicks + 1.0
     b = np.maximum(impressions - clicks, 0) + 1.0
     return win_probabilities(a, b, active, draws, rng)
+
+
+def uniform_shares(active: np.ndarray) -> np.ndarray:
+    """Classic A/B/n: an even split, whatever the data says."""
+    return active / active.sum(axis=-1, keepdims=True)
