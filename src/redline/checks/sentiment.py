@@ -90,20 +90,19 @@ class SentimentAnalyzer:
 
     # -- scoring a normalised text on its own (outside the engine's shared pass) --
 
-    def negative(self, text: str) -> float:
-        """P(negative) of a NORMALISED text: one automaton pass, a sum and a sigmoid. The matched
-        n-grams are summed in C (`map` over the weight table), never turned into objects."""
-        total = self.model.bias
-        if self._weight_automaton is not None and text:
-            total += sum(map(self.weights.__getitem__, self._weight_automaton.find_matches_as_strings(text, overlapping=True)))
-        return sigmoid(total)
-
-    def weighted_hits(self, text: str) -> list[Hit]:
-        """The model's n-grams found in a normalised text, with positions (for evidence)."""
+    def matched(self, text: str) -> list[str]:
+        """The model's n-grams in a NORMALISED text, overlapping ones included (as strings: no
+        object per match, a note matches hundreds)."""
         if self._weight_automaton is None or not text:
             return []
-        words, weights = self._weighted, self._weights
-        return [Hit(s, e, words[i], weights[i]) for i, s, e in self._weight_automaton.find_matches_as_indexes(text, overlapping=True)]
+        return self._weight_automaton.find_matches_as_strings(text, overlapping=True)
+
+    def logit(self, ngrams: Sequence[str]) -> float:
+        return self.model.bias + sum(map(self.weights.__getitem__, ngrams))
+
+    def negative(self, text: str) -> float:
+        """P(negative) of a NORMALISED text: one automaton pass, a sum in C and a sigmoid."""
+        return sigmoid(self.logit(self.matched(text)))
 
     def cue_hits(self, text: str) -> list[Hit]:
         """Hits of the question vocabulary alone, in text order."""
@@ -114,16 +113,25 @@ class SentimentAnalyzer:
 
     def read(self, text: str, cues: Sequence[Hit]) -> SentimentReading:
         """The reading of a normalised text, given its question-vocabulary hits (`cue_hits`, or
-        the engine's shared scan). Evidence positions are looked up only for negative texts."""
-        negative = self.negative(text)
+        the engine's shared scan). Evidence is looked for only in negative texts."""
+        ngrams = self.matched(text)
+        negative = sigmoid(self.logit(ngrams))
         question = specific_question(text, cues) if cues else None
         negative_span: Span | None = None
         words: tuple[str, ...] = ()
         if negative >= self.settings.negative_threshold:
-            weighted = self.weighted_hits(text)
-            negative_span = _heaviest_clause(text, weighted)
-            words = _strongest_words(weighted)
+            negative_span = self._heaviest_clause(text)
+            words = _strongest_words(ngrams, self.weights)
         return SentimentReading(negative, question, negative_span, words)
+
+    def _heaviest_clause(self, text: str) -> Span | None:
+        """The clause whose n-grams weigh most towards negative (where a reader should look)."""
+        best: tuple[float, int, int] | None = None
+        for match in _CLAUSE.finditer(text):
+            weight = sum(map(self.weights.__getitem__, self.matched(match.group())))
+            if best is None or weight > best[0]:
+                best = (weight, match.start(), match.end())
+        return None if best is None else _trimmed(text, best[1], best[2])
 
 
 def combine_lexicon(model: dict[str, float], negative_words: Sequence[str], positive_words: Sequence[str], strength: float) -> dict[str, float]:
@@ -155,6 +163,8 @@ def specific_question(text: str, cues: Sequence[Hit]) -> Span | None:
     """The first sentence that is a question AND names something specific, or None."""
     if not any(h.tag == SPECIFIC for h in cues):
         return None
+    if not any(h.tag in (QUESTION_MARK, PARTICLE, QUESTION_WORD) for h in cues):
+        return None  # something specific is named, but nothing is asked
     blockers = [h for h in cues if h.tag == NOT_QUESTION]
 
     def blocked(hit: Hit) -> bool:  # a cue inside a look-alike (这么, 不怎么) does not count
@@ -193,24 +203,11 @@ def _trimmed(text: str, start: int, end: int) -> Span:
     return Span(start, end)
 
 
-def _heaviest_clause(text: str, weighted: Sequence[Hit]) -> Span | None:
-    """The clause whose n-grams weigh most towards negative (where a reader should look)."""
-    clauses = [(m.start(), m.end()) for m in _CLAUSE.finditer(text)]
-    if not clauses:
-        return None
-    starts = [s for s, _ in clauses]
-    totals = [0.0] * len(clauses)
-    for hit in weighted:
-        totals[max(bisect_right(starts, hit.start) - 1, 0)] += hit.tag  # type: ignore[operator]
-    best = max(range(len(clauses)), key=lambda i: (totals[i], -i))
-    return _trimmed(text, *clauses[best])
-
-
-def _strongest_words(weighted: Sequence[Hit]) -> tuple[str, ...]:
+def _strongest_words(ngrams: Sequence[str], weights: dict[str, float]) -> tuple[str, ...]:
     """The few most negative n-grams, longest first among overlaps (不好用 over 好用 and 不好)."""
-    ranked = sorted({h.word: h.tag for h in weighted if h.tag > 0}.items(), key=lambda kv: (-kv[1], kv[0]))  # type: ignore[operator]
+    ranked = sorted((word for word in set(ngrams) if weights[word] > 0), key=lambda w: (-weights[w], w))
     chosen: list[str] = []
-    for word, _ in ranked:
+    for word in ranked:
         if any(word in other or other in word for other in chosen):
             continue
         chosen.append(word)
