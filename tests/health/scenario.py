@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 
 from redline.events.schema import EVENT_SCHEMA
-from redline.pipeline.recompute import score_day
-from redline.signals.expressions import SignalTables, Window, account_signals, note_signals
+from redline.pipeline.recompute import score_day, with_category_dwell
+from redline.signals.expressions import SignalTables, Window, account_signals, category_dwell, note_signals
 from redline.store.health import COMMENT_TYPES, INTEREST_TYPES, NOTE_TYPES
 
 DAY = date(2026, 11, 20)
@@ -97,8 +97,9 @@ def run(world: World, policy, engine=None, day: date = DAY, deductions: dict | N
         has_logins=any(e["event_type"] == "login" for e in world.events),
     )
     notes = engine.execute(note_signals(tables, window, policy)).sort_by("note_id")
-    view = engine.table(notes.select(["note_id", "account_id", "published_epoch", "likes_known"]))
+    view = engine.table(notes.select(["note_id", "account_id", "published_epoch", "likes_known", "category", "avg_dwell"]))
     accounts = engine.execute(account_signals(tables, view, window, policy)).sort_by("account_id")
+    notes = with_category_dwell(notes, engine.execute(category_dwell(view)).sort_by("category"))
     note_table, account_rows = score_day(notes, accounts, window, policy, deductions or {}, engine.name, datetime.now(timezone.utc))
     return Outcome(
         notes={row["note_id"]: row for row in note_table.to_pylist()},

@@ -42,7 +42,8 @@ EVENT_SCHEMA = pa.schema(
     [
         pa.field("event_id", pa.string(), nullable=False),
         pa.field("event_type", pa.string(), nullable=False),
-        pa.field("ts", pa.timestamp("us", tz="UTC"), nullable=False),
+        # UTC, stored without a zone: engines compare and bucket it without per-row conversion.
+        pa.field("ts", pa.timestamp("us"), nullable=False),
         pa.field("user_id", pa.string(), nullable=False),
         pa.field("note_id", pa.string()),
         pa.field("account_id", pa.string()),
@@ -50,7 +51,7 @@ EVENT_SCHEMA = pa.schema(
         pa.field("duration", pa.float64()),
         pa.field("amount", pa.float64()),
         pa.field("reason", pa.string()),
-        pa.field("user_created_at", pa.timestamp("us", tz="UTC")),
+        pa.field("user_created_at", pa.timestamp("us")),
     ]
 )
 

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from redline.health.deductions import deductions_for
 from redline.health.model import COMPONENTS
@@ -20,7 +21,7 @@ from redline.home import DataHome
 from redline.pipeline.textchecks import refresh_comment_labels, refresh_note_checks
 from redline.policy import Policy
 from redline.signals.engines import Engine, make_engine
-from redline.signals.expressions import SignalTables, Window, account_signals, note_signals
+from redline.signals.expressions import SignalTables, Window, account_signals, category_dwell, note_signals
 from redline.store.database import Database
 from redline.store.health import (
     RunRecord,
@@ -71,10 +72,6 @@ def _floats(table: pa.Table, name: str) -> np.ndarray:
     return pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
 
 
-def _strings(table: pa.Table, name: str) -> np.ndarray:
-    return np.asarray(table.column(name).to_pylist(), dtype=object)
-
-
 def compute_signals(engine: Engine, lake: EventLake, inputs: dict[str, pa.Table], window: Window, policy: Policy) -> tuple[pa.Table, pa.Table, int]:
     """Run the signal expressions; returns (note metrics, account metrics, events read)."""
     window_files = lake.files(window.first_day_needed, window.day)
@@ -82,12 +79,10 @@ def compute_signals(engine: Engine, lake: EventLake, inputs: dict[str, pa.Table]
     events = engine.events(window_files)
     follows_all = engine.events(follow_files) if follow_files != window_files else events
     follows = follows_all.filter(follows_all.event_type.isin(["follow", "unfollow"]))
-    counts = engine.execute(
-        events.aggregate(
-            events=events.count(),
-            logins=(events.event_type == "login").cast("int64").sum(),
-        )
-    ).to_pylist()[0]
+    # Whether the lake has login data at all (without it, inactivity cannot be judged); the
+    # number of events comes from the Parquet footers, not from a scan.
+    logins = engine.execute(events.filter(events.event_type == "login").select("user_id").limit(1)).num_rows
+    counts = {"events": sum(pq.ParquetFile(path).metadata.num_rows for path in window_files), "logins": logins}
     tables = SignalTables(
         events=events,
         follows=follows,
@@ -98,23 +93,33 @@ def compute_signals(engine: Engine, lake: EventLake, inputs: dict[str, pa.Table]
         has_logins=bool(counts["logins"]),
     )
     notes = engine.execute(note_signals(tables, window, policy)).sort_by("note_id")
-    note_view = engine.table(notes.select(["note_id", "account_id", "published_epoch", "likes_known"]))
+    note_view = engine.table(notes.select(["note_id", "account_id", "published_epoch", "likes_known", "category", "avg_dwell"]))
     accounts = engine.execute(account_signals(tables, note_view, window, policy)).sort_by("account_id")
+    notes = with_category_dwell(notes, engine.execute(category_dwell(note_view)))
     return notes, accounts, int(counts["events"] or 0)
 
 
-def _dwell_ratio(notes: pa.Table, policy: Policy) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def with_category_dwell(notes: pa.Table, baselines: pa.Table) -> pa.Table:
+    """Attach each note's category baseline (count and mean) to its row."""
+    position = pc.index_in(notes.column("category"), value_set=baselines.column("category"))
+    for name in ("category_dwell_notes", "category_dwell_mean"):
+        notes = notes.append_column(name, pc.take(baselines.column(name), position))
+    return notes
+
+
+def _dwell_ratio(notes: pa.Table, policy: Policy) -> tuple[np.ndarray, np.ndarray, pa.Array]:
     s = policy.signals
     avg = _floats(notes, "avg_dwell")
     data_mean = _floats(notes, "category_dwell_mean")
     data_count = _floats(notes, "category_dwell_notes")
-    categories = notes.column("category").to_pylist()
-    fallback = np.asarray([s.dwell_baselines.get(c or "", s.dwell_baselines["default"]) for c in categories])
+    categories = pc.fill_null(notes.column("category"), "").combine_chunks().dictionary_encode()
+    per_category = np.asarray([s.dwell_baselines.get(c, s.dwell_baselines["default"]) for c in categories.dictionary.to_pylist()] or [0.0])
+    fallback = per_category[categories.indices.to_numpy(zero_copy_only=False)] if notes.num_rows else np.empty(0)
     from_data = (data_count >= s.dwell_baseline_min_notes) & ~np.isnan(data_mean) & (data_mean > 0)
     baseline = np.where(from_data, data_mean, fallback)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = avg / baseline
-    source = ["data" if flag else "policy" for flag in from_data]
+    source = pc.if_else(pa.array(from_data), "data", "policy") if len(from_data) else pa.array([], pa.string())
     return ratio, baseline, source
 
 
@@ -129,16 +134,18 @@ def score_day(
 ) -> tuple[pa.Table, list[dict[str, Any]]]:
     """Score notes and accounts from their metrics; returns (note results, account rows)."""
     n, m = notes.num_rows, accounts.num_rows
-    account_ids = _strings(accounts, "account_id")
-    position = {account_id: i for i, account_id in enumerate(account_ids)}
-    note_accounts = notes.column("account_id").to_pylist()
-    note_account = np.asarray([position.get(a, -1) for a in note_accounts], dtype=np.int64)
+    account_ids = accounts.column("account_id").to_pylist()
+    position = pc.index_in(notes.column("account_id"), value_set=accounts.column("account_id"))
+    note_account = pc.fill_null(position, -1).to_numpy(zero_copy_only=False).astype(np.int64)
     fan_activity_by_account = _floats(accounts, "fan_activity")
     note_fan_activity = np.where(note_account >= 0, fan_activity_by_account[np.maximum(note_account, 0)], np.nan) if m else np.full(n, np.nan)
 
     dwell_ratio, baseline, baseline_source = _dwell_ratio(notes, policy)
-    brand_ids = notes.column("brand_account_id").to_pylist()
-    brand_points = np.asarray([deductions.get(b, (0.0, []))[0] if b else np.nan for b in brand_ids], dtype=np.float64)
+    brand_points = np.full(n, np.nan)
+    brands = notes.column("brand_account_id")
+    if brands.null_count < n:
+        brand_ids = brands.to_pylist()
+        brand_points = np.asarray([deductions.get(b, (0.0, []))[0] if b else np.nan for b in brand_ids], dtype=np.float64)
     originality = _floats(notes, "originality")
     values = {
         "originality": originality,
@@ -171,12 +178,17 @@ def score_day(
     exposure = np.where(impressions > 0, impressions, reads)
     weights = note_weights(_floats(notes, "published_epoch"), exposure, window.end, policy)
     keep = note_account >= 0
+    account_index = {account_id: i for i, account_id in enumerate(account_ids)} if deductions else {}
     account_values = {
         "imbalance": _floats(accounts, "imbalance"),
         "fake_followers": _floats(accounts, "fake_followers"),
         "fan_activity": fan_activity_by_account,
     }
-    points = np.asarray([deductions.get(a, (0.0, []))[0] for a in account_ids], dtype=np.float64)
+    points = np.zeros(m)
+    for account_id, (value, _) in deductions.items():
+        index = account_index.get(account_id)
+        if index is not None:
+            points[index] = value
     account_scores = score_accounts(
         {code: v[keep] for code, v in note_scores.indicators.items()},
         note_account[keep],
@@ -200,7 +212,7 @@ def score_day(
     extra = {
         "dwell_ratio": dwell_ratio,
         "dwell_baseline": baseline,
-        "dwell_baseline_source": pa.array(baseline_source, pa.string()),
+        "dwell_baseline_source": baseline_source,
         "fan_activity": note_fan_activity,
         "brand_linkage": brand_points,
         "originality": originality,
@@ -224,46 +236,49 @@ def score_day(
     return note_table, account_rows
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, (float, np.floating)):
-        return None if np.isnan(value) else round(float(value), 6)
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
-
-
 ACCOUNT_METRICS = ("followers", "fans_known", "active_fans", "fan_activity", "follows_window", "burst_follows", "fake_followers", "recent_notes", "imbalance")
+
+
+def _column_lists(values: dict[str, np.ndarray]) -> dict[str, list]:
+    """NumPy columns as Python lists with NaN → None and 6 decimals (JSON-ready)."""
+    return {name: pa.array(np.round(v.astype(np.float64), 6), from_pandas=True).to_pylist() for name, v in values.items()}
 
 
 def _account_rows(accounts, scores, deductions, note_account, window, policy, engine_name, computed_at) -> list[dict[str, Any]]:
     m = accounts.num_rows
     notes_per_account = np.bincount(note_account, minlength=m) if len(note_account) else np.zeros(m, dtype=np.int64)
     metrics = {name: accounts.column(name).to_pylist() for name in ACCOUNT_METRICS}
-    columns = scores.columns()
+    columns = _column_lists(scores.columns())
+    indicators = _column_lists(scores.indicators)
+    from_notes = _column_lists(scores.from_notes)
+    from_account = _column_lists(scores.from_account)
     account_components = [c.key for c in COMPONENTS if c.level in ("account", "both")]
+    components = _column_lists({key: scores.components[key] for key in account_components})
+    notes_weight = _column_lists({"w": scores.notes_weight})["w"]
+    codes = list(indicators)
     rows = []
     for i, account_id in enumerate(accounts.column("account_id").to_pylist()):
         points, entries = deductions.get(account_id, (0.0, []))
         details = {
-            "metrics": {name: _clean(metrics[name][i]) for name in ACCOUNT_METRICS},
-            "indicators": {code: _clean(scores.indicators[code][i]) for code in scores.indicators},
-            "from_notes": {code: _clean(scores.from_notes[code][i]) for code in scores.from_notes},
-            "from_account": {code: _clean(scores.from_account[code][i]) for code in scores.from_account},
-            "components": {key: _clean(scores.components[key][i]) for key in account_components},
+            "metrics": {name: metrics[name][i] for name in ACCOUNT_METRICS},
+            "indicators": {code: indicators[code][i] for code in codes},
+            "from_notes": {code: from_notes[code][i] for code in codes},
+            "from_account": {code: from_account[code][i] for code in codes},
+            "components": {key: components[key][i] for key in account_components},
             "deduction_entries": entries,
-            "notes_weight": _clean(scores.notes_weight[i]),
+            "notes_weight": notes_weight[i],
         }
         rows.append(
             {
                 "account_id": account_id,
                 "day": window.day,
-                "health_index": _clean(columns["index"][i]),
-                "index_before_deductions": _clean(columns["index_before_deductions"][i]),
+                "health_index": columns["index"][i],
+                "index_before_deductions": columns["index_before_deductions"][i],
                 "deductions": float(points),
-                "quality": _clean(columns["dim_quality"][i]),
-                "compliance": _clean(columns["dim_compliance"][i]),
-                "feedback": _clean(columns["dim_feedback"][i]),
-                "coverage": _clean(columns["coverage"][i]) or 0.0,
+                "quality": columns["dim_quality"][i],
+                "compliance": columns["dim_compliance"][i],
+                "feedback": columns["dim_feedback"][i],
+                "coverage": columns["coverage"][i] or 0.0,
                 "notes": int(notes_per_account[i]),
                 "policy_version": policy.version,
                 "engine": engine_name,

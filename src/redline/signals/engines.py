@@ -7,6 +7,7 @@ by the whole process (starting one costs seconds).
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from pathlib import Path
 from typing import Protocol
@@ -14,6 +15,7 @@ from typing import Protocol
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from redline.errors import InputError
 from redline.events.schema import EVENT_SCHEMA
@@ -87,11 +89,15 @@ def spark_session():
 
 class SparkEngine:
     name = "spark"
+    # Tables larger than this go to Spark through a Parquet file rather than through pandas
+    # (createDataFrame from a million-row pandas frame takes minutes; reading Parquet, seconds).
+    PARQUET_FROM_ROWS = 50_000
 
     def __init__(self):
         self.session = spark_session()
         self.con = ibis.pyspark.connect(self.session)
         self._views = 0
+        self._scratch = tempfile.TemporaryDirectory(prefix="redline-spark-")
 
     def events(self, files: list[Path]) -> ir.Table:
         if not files:
@@ -103,7 +109,14 @@ class SparkEngine:
         return self.con.table(name)
 
     def table(self, data: pa.Table) -> ir.Table:
-        return ibis.memtable(data)
+        if data.num_rows < self.PARQUET_FROM_ROWS:
+            return ibis.memtable(data)
+        self._views += 1
+        name = f"redline_input_{id(self)}_{self._views}"
+        path = Path(self._scratch.name) / f"{name}.parquet"
+        pq.write_table(data, path)
+        self.session.read.parquet(str(path)).createOrReplaceTempView(name)
+        return self.con.table(name)
 
     def execute(self, expression: ir.Table) -> pa.Table:
         return self.con.to_pyarrow(expression)

@@ -45,6 +45,20 @@ NOTE_TYPES = {
 }
 
 
+def _fetch(database: Database, sql: str, params: dict[str, Any] | None = None) -> list[tuple]:
+    """Rows through the driver's own cursor: a million rows without per-row SQLAlchemy objects."""
+    raw = database.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if database.dialect == "sqlite":
+            cursor.execute(sql.replace("%(before)s", ":before"), params or {})
+        else:
+            cursor.execute(sql, params or {})
+        return cursor.fetchall()
+    finally:
+        raw.close()
+
+
 def load_notes(database: Database, before_epoch: int) -> pa.Table:
     """Active notes published before `before_epoch`, with their text-check summary."""
     epoch = _epoch_sql(database, "n.published_at")
@@ -53,16 +67,18 @@ def load_notes(database: Database, before_epoch: int) -> pa.Table:
                n.liked_count, n.brand_account_id, n.dynamic_cover, c.note_id IS NOT NULL,
                c.text_chars, c.originality, {", ".join("c." + name for name in TEXT_COLUMNS)}
         FROM notes n LEFT JOIN note_checks c ON c.note_id = n.id
-        WHERE n.status = 'active' AND {epoch} < :before
-        ORDER BY n.id
+        WHERE n.status = 'active' AND n.published_at < %(before)s
     """
-    with database.engine.connect() as connection:
-        rows = connection.execute(text(sql), {"before": before_epoch}).fetchall()
+    before = datetime.fromtimestamp(before_epoch, timezone.utc)
+    # SQLite keeps times as UTC text (see entities): compare with the same text form.
+    bound = before.strftime("%Y-%m-%d %H:%M:%S.%f") if database.dialect == "sqlite" else before
+    rows = _fetch(database, sql, {"before": bound})
     names = list(NOTE_TYPES)
-    rows = [tuple(row) for row in rows]
-    if rows and database.dialect == "sqlite":  # booleans come back as 0/1
-        rows = [row[:8] + (bool(row[8]), bool(row[9])) + row[10:] for row in rows]
-    return _columns(rows, names, NOTE_TYPES)
+    if not rows:
+        return _columns([], names, NOTE_TYPES)
+    columns = list(zip(*rows))
+    return pa.table({name: pa.array(column, NOTE_TYPES[name]) if NOTE_TYPES[name] != pa.bool_() else pa.array([bool(v) for v in column], pa.bool_())
+                     for name, column in zip(names, columns)})
 
 
 ACCOUNT_TYPES = {"account_id": pa.string(), "followers": pa.int64()}
@@ -72,8 +88,7 @@ COMMENT_TYPES = {"note_id": pa.string(), "negative": pa.int64(), "question": pa.
 
 def load_accounts(database: Database) -> tuple[pa.Table, pa.Table]:
     """(accounts: id, followers), (fans' interests: account_id, interest, share)."""
-    with database.engine.connect() as connection:
-        rows = connection.execute(text("SELECT id, followers, fan_interests FROM accounts ORDER BY id")).fetchall()
+    rows = _fetch(database, "SELECT id, followers, fan_interests FROM accounts ORDER BY id")
     accounts = _columns([(row[0], row[1]) for row in rows], list(ACCOUNT_TYPES), ACCOUNT_TYPES)
     interests = []
     for account_id, _, raw in rows:
@@ -87,11 +102,8 @@ def load_accounts(database: Database) -> tuple[pa.Table, pa.Table]:
 
 
 def load_comment_labels(database: Database) -> pa.Table:
-    with database.engine.connect() as connection:
-        rows = connection.execute(
-            text("SELECT note_id, CASE WHEN negative THEN 1 ELSE 0 END, CASE WHEN question THEN 1 ELSE 0 END FROM comment_labels")
-        ).fetchall()
-    return _columns([tuple(row) for row in rows], list(COMMENT_TYPES), COMMENT_TYPES)
+    rows = _fetch(database, "SELECT note_id, CASE WHEN negative THEN 1 ELSE 0 END, CASE WHEN question THEN 1 ELSE 0 END FROM comment_labels")
+    return _columns(rows, list(COMMENT_TYPES), COMMENT_TYPES)
 
 
 # --- per-note results (Parquet) ---------------------------------------------------------------
