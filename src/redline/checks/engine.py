@@ -24,6 +24,23 @@ from redline.text.compact import HAN, compact_han_gaps
 from redline.text.normalize import normalizer_for
 
 
+class WeightedMatches:
+    """The weighted detector's view of one scan: the sum of its weights over every match, and the
+    raw matches (word id, start, end) to look through only when evidence is wanted."""
+
+    __slots__ = ("total", "_matches", "_checker")
+
+    def __init__(self, total: float, matches: list, checker: "Checker"):
+        self.total = total
+        self._matches = matches
+        self._checker = checker
+
+    def words(self) -> list[tuple[str, float, int, int]]:
+        """(word, weight, start, end) of the weighted matches, in text order."""
+        words, weight_of = self._checker._words, self._checker._weight_of
+        return [(words[i], weight_of[i], s, e) for i, s, e in self._matches if weight_of[i]]
+
+
 class Checker:
     """All detectors of one policy, compiled. Build once (`checker_for(policy)`), reuse."""
 
@@ -43,6 +60,24 @@ class Checker:
                     words.append(word)
                     owners.append([])
                 owners[word_index[word]].append((detector_index, tag))
+        # A detector may also weigh words (a linear model over n-grams): their matches come from
+        # the same pass and are summed in C, never handed out one by one.
+        weights: dict[int, float] = {}
+        self._weighted_detector: int | None = None
+        for detector_index, detector in enumerate(self.detectors):
+            weighted_vocabulary = getattr(detector, "weighted_vocabulary", None)
+            if weighted_vocabulary is None:
+                continue
+            if self._weighted_detector is not None:
+                raise ValueError("only one detector may weigh words")
+            self._weighted_detector = detector_index
+            for word, weight in weighted_vocabulary():
+                if word not in word_index:
+                    word_index[word] = len(words)
+                    words.append(word)
+                    owners.append([])
+                weights[word_index[word]] = weight
+        self._weight_of = [weights.get(word_id, 0.0) for word_id in range(len(words))]
         self._words = words
         self._owners = owners
         self._automaton = ahocorasick_rs.AhoCorasick(words) if words else None
@@ -58,16 +93,28 @@ class Checker:
         self._max_run = policy.text.spaced_max_run
 
     def scan(self, text: str) -> list[list[Hit]]:
+        """Hits per detector (index-aligned with `self.detectors`)."""
+        return self.scan_weighted(text)[0]
+
+    def scan_weighted(self, text: str) -> tuple[list[list[Hit]], WeightedMatches | None]:
         """Hits per detector (index-aligned with `self.detectors`): the words as written, then
-        Han words spelled with separators between their characters."""
+        Han words spelled with separators between their characters; and, for the detector that
+        weighs words, the sum of its weights over all matches."""
         per_detector: list[list[Hit]] = [[] for _ in self.detectors]
         if self._automaton is None or not text:
-            return per_detector
+            return per_detector, None if self._weighted_detector is None else WeightedMatches(0.0, [], self)
         words, owners = self._words, self._owners
-        for word_id, start, end in self._automaton.find_matches_as_indexes(text, overlapping=True):
-            word = words[word_id]
-            for detector_index, tag in owners[word_id]:
-                per_detector[detector_index].append(Hit(start, end, word, tag))
+        matches = self._automaton.find_matches_as_indexes(text, overlapping=True)
+        weighted = None
+        if self._weighted_detector is not None:
+            weight_of = self._weight_of
+            weighted = WeightedMatches(sum(map(weight_of.__getitem__, [m[0] for m in matches])), matches, self)
+        for word_id, start, end in matches:
+            word_owners = owners[word_id]
+            if word_owners:
+                word = words[word_id]
+                for detector_index, tag in word_owners:
+                    per_detector[detector_index].append(Hit(start, end, word, tag))
         compacted = compact_han_gaps(text, self._separators, self._max_run)
         if compacted is not None:
             compact, positions = compacted
@@ -82,7 +129,7 @@ class Checker:
                 word = words[word_id]
                 for detector_index, tag in word_owners:
                     per_detector[detector_index].append(Hit(o_start, o_end, word, tag))
-        return per_detector
+        return per_detector, weighted
 
     @property
     def vocabulary_size(self) -> int:
@@ -90,20 +137,15 @@ class Checker:
 
     @property
     def vocabulary_words(self) -> list[str]:
-        """Every word of every detector, the shared scan's and those a detector scans on its own
-        (the sentiment model's n-grams): what a bare word-list scan would look for."""
-        words = dict.fromkeys(self._words)
-        for detector in self.detectors:
-            model_vocabulary = getattr(detector, "model_vocabulary", None)
-            if model_vocabulary is not None:
-                words.update(dict.fromkeys(model_vocabulary()))
-        return list(words)
+        """Every word of every detector, weighed words included (the sentiment model's
+        n-grams): what a bare word-list scan would look for."""
+        return list(self._words)
 
     def check_field(
         self, request: CheckRequest, text: str, field_name: str, scores: dict[str, float], carried: dict[str, object]
     ) -> list[Finding]:
         doc = Document(request, self.policy, self.normalizer.normalize(text), field_name, scores, carried=carried)
-        hits = self.scan(doc.text)
+        hits, doc.weighted = self.scan_weighted(doc.text)
         for detector, detector_hits in zip(self.detectors, hits):
             doc.findings.extend(detector.detect(doc, detector_hits))
         return doc.findings

@@ -3,9 +3,10 @@ specific question (讨论度: 敏感肌能用吗).
 
 Negative sentiment: the shipped n-gram model (`sentiment_model`, trained offline by
 scripts/train_sentiment.py) plus the policy's platform words (踩雷, 智商税… which the training
-reviews predate). Its n-grams have an automaton of their own whose matches are summed in C (no
-object per match: a note matches hundreds of n-grams), then a sigmoid; only the question cues go
-through the engine's shared scan. Negation
+reviews predate). Its n-grams are weighed words of the engine's one shared pass: the engine sums
+their weights in C (no object per match: a note matches hundreds of n-grams) and this detector
+adds the bias and takes a sigmoid; outside a check, the analyzer's own automaton does the same.
+Negation
 (不好用, 没效果, 不推荐) is carried by the 2- and 3-grams, which the model weighs on their own.
 
 Questions: a sentence is a question when it ends in `?`, ends in a sentence-final particle
@@ -23,6 +24,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import ahocorasick_rs
 
@@ -111,27 +113,27 @@ class SentimentAnalyzer:
         words, tags = self._cue_words, self._cue_tags
         return [Hit(s, e, words[i], tags[i]) for i, s, e in self._cue_automaton.find_matches_as_indexes(text, overlapping=True)]
 
-    def read(self, text: str, cues: Sequence[Hit]) -> SentimentReading:
+    def read(self, text: str, cues: Sequence[Hit], weighted: Any = None) -> SentimentReading:
         """The reading of a normalised text, given its question-vocabulary hits (`cue_hits`, or
-        the engine's shared scan). Evidence is looked for only in negative texts."""
-        ngrams = self.matched(text)
-        negative = sigmoid(self.logit(ngrams))
+        the engine's shared scan) and, inside a check, the engine's weight sum over the model's
+        n-grams (`engine.WeightedMatches`). Evidence is looked for only in negative texts."""
+        logit = self.model.bias + weighted.total if weighted is not None else self.logit(self.matched(text))
+        negative = sigmoid(logit)
         question = specific_question(text, cues) if cues else None
         negative_span: Span | None = None
         words: tuple[str, ...] = ()
         if negative >= self.settings.negative_threshold:
-            negative_span = self._heaviest_clause(text)
-            words = _strongest_words(ngrams, self.weights)
+            matches = weighted.words() if weighted is not None else self.weighted_matches(text)
+            negative_span = _heaviest_clause(text, matches)
+            words = _strongest_words([word for word, *_ in matches], self.weights)
         return SentimentReading(negative, question, negative_span, words)
 
-    def _heaviest_clause(self, text: str) -> Span | None:
-        """The clause whose n-grams weigh most towards negative (where a reader should look)."""
-        best: tuple[float, int, int] | None = None
-        for match in _CLAUSE.finditer(text):
-            weight = sum(map(self.weights.__getitem__, self.matched(match.group())))
-            if best is None or weight > best[0]:
-                best = (weight, match.start(), match.end())
-        return None if best is None else _trimmed(text, best[1], best[2])
+    def weighted_matches(self, text: str) -> list[tuple[str, float, int, int]]:
+        """(n-gram, weight, start, end) of every match in a normalised text, in text order."""
+        if self._weight_automaton is None or not text:
+            return []
+        words, weights = self._weighted, self._weights
+        return [(words[i], weights[i], s, e) for i, s, e in self._weight_automaton.find_matches_as_indexes(text, overlapping=True)]
 
 
 def combine_lexicon(model: dict[str, float], negative_words: Sequence[str], positive_words: Sequence[str], strength: float) -> dict[str, float]:
@@ -203,6 +205,19 @@ def _trimmed(text: str, start: int, end: int) -> Span:
     return Span(start, end)
 
 
+def _heaviest_clause(text: str, matches: Sequence[tuple[str, float, int, int]]) -> Span | None:
+    """The clause whose n-grams weigh most towards negative (where a reader should look)."""
+    clauses = [(m.start(), m.end()) for m in _CLAUSE.finditer(text)]
+    if not clauses:
+        return None
+    starts = [start for start, _ in clauses]
+    totals = [0.0] * len(clauses)
+    for _, weight, start, _ in matches:
+        totals[max(bisect_right(starts, start) - 1, 0)] += weight
+    best = max(range(len(clauses)), key=lambda i: (totals[i], -i))
+    return _trimmed(text, *clauses[best])
+
+
 def _strongest_words(ngrams: Sequence[str], weights: dict[str, float]) -> tuple[str, ...]:
     """The few most negative n-grams, longest first among overlaps (不好用 over 好用 and 不好)."""
     ranked = sorted((word for word in set(ngrams) if weights[word] > 0), key=lambda w: (-weights[w], w))
@@ -228,16 +243,15 @@ class SentimentDetector:
         self.settings = policy.checks.sentiment
 
     def vocabulary(self) -> Iterable[tuple[str, object]]:
-        # Only the question cues go through the shared scan; the model's n-grams are scored by
-        # the analyzer's own automaton (a sum in C, see `SentimentAnalyzer.negative`).
         yield from self.analyzer.question_vocabulary()
 
-    def model_vocabulary(self) -> Iterable[str]:
-        """The model's n-grams (what a bare word-list scan of this detector would look for)."""
-        return self.analyzer.weights.keys()
+    def weighted_vocabulary(self) -> Iterable[tuple[str, float]]:
+        # The model's n-grams ride the engine's shared pass; the engine sums their weights in C
+        # and hands over the total (`doc.weighted`), not an object per match.
+        return self.analyzer.weights.items()
 
     def detect(self, doc: Document, hits: Sequence[Hit]) -> Iterable[Finding]:
-        reading = self.analyzer.read(doc.text, hits)
+        reading = self.analyzer.read(doc.text, hits, doc.weighted)
         settings = self.settings
         doc.scores["negative"] = round(reading.negative, 4)
         doc.scores["question"] = 1.0 if reading.question is not None else 0.0
