@@ -111,3 +111,25 @@ def test_rejected_supplied_variants_are_reported(lab):
 def test_fit_prior_needs_enough_finished_arms(lab):
     result = lab.fit_prior()
     assert result["fitted"] is False
+
+
+def test_serve_never_plans_past_the_horizon(lab):
+    view = lab.start("n1", variants=["油皮防晒怎么选？学生党看这篇"], expected_impressions=600)
+    plan = lab.serve(view["id"], 500)
+    lab.record(view["id"], {a["arm"]: (a["impressions"], 0) for a in plan["arms"]})
+    plan = lab.serve(view["id"], 500)
+    assert sum(a["impressions"] for a in plan["arms"]) == 100
+    done = lab.record(view["id"], {a["arm"]: (a["impressions"], 0) for a in plan["arms"]})
+    assert done["status"] == "finished" and done["decisions"][-1]["kind"] == "horizon"
+
+
+def test_accept_refuses_when_the_title_was_edited_meanwhile(lab, database):
+    view = lab.start("n1", variants=["油皮防晒怎么选？学生党看这篇"], expected_impressions=20_000, expected_ctr=0.05)
+    view = _run_until_decided(lab, view["id"], {0: 0.01, 1: 0.04})
+    assert view["status"] == "proposed"
+    with database.session() as session:
+        session.get(Note, "n1").title = "创作者自己改的标题"
+    with pytest.raises(ConflictError, match="创作者自己改的标题"):
+        lab.accept(view["id"])
+    assert _note_title(database) == "创作者自己改的标题"
+    assert lab.decline(view["id"])["status"] == "declined"

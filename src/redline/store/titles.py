@@ -271,6 +271,9 @@ class TitleLab:
                 raise ConflictError(f"第 {open_batch.seq} 批尚未记录结果（redline titles record）")
             arms = self._arms(session, experiment_id)
             seq = len(list(session.scalars(select(TitleBatch.seq).where(TitleBatch.experiment_id == experiment_id))))
+            # Never plan past the horizon: the last batch is whatever traffic the test has left.
+            left = experiment.horizon - sum(a.impressions for a in arms)
+            size = max(1, min(size or self.policy.titles.experiment.batch_impressions, left))
             plan = plan_batch(self._core(experiment, arms), self.policy, self._rng(experiment, seq), size)
             for arm, count in zip(arms, plan.counts):
                 arm.intended += count
@@ -353,6 +356,10 @@ class TitleLab:
             if note is None:
                 raise NotFoundError(f"笔记 {experiment.note_id} 已不存在")
             winner = self._arms(session, experiment_id)[experiment.winner_arm]
+            if note.title != experiment.original_title:
+                raise ConflictError(
+                    f"笔记标题已被改为「{note.title}」，不再是实验的原标题「{experiment.original_title}」，不能替换；请拒绝本次建议"
+                )
             old = note.title
             note.title = winner.title
             experiment.status = "accepted"
