@@ -66,12 +66,12 @@ def verify_pairs(
     pairs = len(pair_text)
     if not pairs:
         return []
-    # Sources' shingles, sorted by (source, hash) folded into one key; equal keys keep the
-    # earliest position first. At most 2**24 sources per call.
+    # Sources' shingles, sorted by (source, hash) folded into one key. At most 2**24 sources
+    # per call.
     source_counts = np.diff(source_starts)
     source_of = np.repeat(np.arange(len(source_counts), dtype=np.uint64), source_counts)
     source_keys = _keys(source_of, source_hashes)
-    order = np.argsort(source_keys, kind="stable")
+    order = np.argsort(source_keys)  # no need for stability: repeated shingles do not chain
     sorted_keys = source_keys[order]
 
     # Every pair's text shingles, pair after pair.
@@ -85,9 +85,9 @@ def verify_pairs(
     slots = np.searchsorted(sorted_keys, keys)
     np.minimum(slots, max(len(sorted_keys) - 1, 0), out=slots)
     hit = np.flatnonzero(sorted_keys[slots] == keys) if len(sorted_keys) else np.zeros(0, dtype=np.int64)
-    # Keys keep 40 bits of the hash: confirm source and full hash exactly.
+    # Keys keep 40 bits of the hash (the source is exact, in the high bits): confirm the hash.
     source_index = order[slots[hit]]
-    exact = (source_of[source_index] == pair_source[pair_of[hit]]) & (source_hashes[source_index] == looked_up[hit])
+    exact = source_hashes[source_index] == looked_up[hit]
     hit, source_index = hit[exact], source_index[exact]
     results: list[CopiedPassages | None] = [None] * pairs
     if not len(hit):
@@ -116,9 +116,9 @@ def verify_pairs(
     lengths[text_counts == 0] = 0
     char_base = np.cumsum(lengths + 1) - (lengths + 1)
     flat = char_base[hit_pair] + text_position
-    marks = np.zeros(int(char_base[-1] + lengths[-1]) + 2, dtype=np.int32)
-    np.add.at(marks, flat, 1)
-    np.add.at(marks, flat + k, -1)
+    size = int(char_base[-1] + lengths[-1]) + 2
+    # Shingle starts are distinct, so counting them is enough (bincount, not the slow add.at).
+    marks = np.bincount(flat, minlength=size) - np.bincount(flat + k, minlength=size)
     covered = np.cumsum(marks[:-1]) > 0
     running = np.concatenate(([0], np.cumsum(covered)))
     chain_start = char_base[c_pair[chain_first]] + c_position[chain_first]
@@ -127,14 +127,16 @@ def verify_pairs(
     if not kept.any():
         return results
     kept_pair = c_pair[chain_first[kept]]
-    in_kept = np.zeros(len(marks), dtype=np.int32)
-    np.add.at(in_kept, chain_start[kept], 1)
-    np.add.at(in_kept, chain_end[kept], -1)
+    in_kept = np.bincount(chain_start[kept], minlength=size) - np.bincount(chain_end[kept], minlength=size)
     copied = covered & (np.cumsum(in_kept[:-1]) > 0)
-    for pair in np.unique(kept_pair).tolist():
+    kept_start, kept_end = chain_start[kept], chain_end[kept]
+    # Chains come pair after pair, so each pair's kept chains are one slice.
+    boundaries = np.flatnonzero(np.diff(kept_pair)) + 1
+    firsts = np.concatenate(([0], boundaries)).tolist()
+    lasts = np.concatenate((boundaries, [len(kept_pair)])).tolist()
+    for pair, first, last in zip(kept_pair[firsts].tolist(), firsts, lasts):
         base = int(char_base[pair])
-        chosen = kept_pair == pair
-        spans = _union(chain_start[kept][chosen] - base, chain_end[kept][chosen] - base)
+        spans = _union(kept_start[first:last] - base, kept_end[first:last] - base)
         results[pair] = CopiedPassages(copied[base : base + int(lengths[pair])], spans)
     return results
 

@@ -216,21 +216,32 @@ class CorpusIndex:
     def __contains__(self, note_id: str) -> bool:
         return self.locate(note_id) is not None
 
-    def existing(self, note_ids: Sequence[str]) -> set[str]:
-        """The ids among `note_ids` of live notes in the index (hashes looked up in bulk)."""
-        found: set[str] = set()
-        if not note_ids:
-            return found
-        hashes = id_hashes(note_ids)
-        for segment in self.segments:
-            slots = np.searchsorted(segment._id_sorted, hashes)
-            np.minimum(slots, max(len(segment._id_sorted) - 1, 0), out=slots)
+    def locate_many(self, note_ids: Sequence[str | None]) -> list[tuple[int, int] | None]:
+        """`locate` for many ids at once (hashes looked up in bulk); None stays None."""
+        where: list[tuple[int, int] | None] = [None] * len(note_ids)
+        wanted = [i for i, note_id in enumerate(note_ids) if note_id is not None]
+        if not wanted:
+            return where
+        hashes = id_hashes([note_ids[i] for i in wanted])
+        for position, segment in enumerate(self.segments):
             if not len(segment._id_sorted):
                 continue
-            for i in np.flatnonzero(segment._id_sorted[slots] == hashes).tolist():
-                if segment.find(note_ids[i], int(hashes[i])) is not None:
-                    found.add(note_ids[i])
-        return found
+            slots = np.searchsorted(segment._id_sorted, hashes)
+            np.minimum(slots, len(segment._id_sorted) - 1, out=slots)
+            for j in np.flatnonzero(segment._id_sorted[slots] == hashes).tolist():
+                i = wanted[j]
+                if where[i] is not None:
+                    continue
+                local = int(segment._id_order[slots[j]])  # the usual case: the first of its hash
+                if segment.ids[local] != note_ids[i] or segment.deleted[local]:
+                    local = segment.find(note_ids[i], int(hashes[j]))
+                if local is not None:
+                    where[i] = (position, local)
+        return where
+
+    def existing(self, note_ids: Sequence[str]) -> set[str]:
+        """The ids among `note_ids` of live notes in the index."""
+        return {note_id for note_id, where in zip(note_ids, self.locate_many(note_ids)) if where is not None}
 
     # ---- queries -------------------------------------------------------------------------
 
@@ -255,11 +266,7 @@ class CorpusIndex:
         batch = content_batch(texts, normalizer, with_offsets=True)
         hashes, shingle_starts = shingle_hashes(batch.codes, batch.starts, k)
         fp_values, fp_texts, fp_positions = winnow(hashes, shingle_starts, window)
-        excluded = set()
-        for t, note_id in enumerate(exclude_ids or ()):
-            where = self.locate(note_id) if note_id is not None else None
-            if where is not None:
-                excluded.add((t, *where))
+        excluded = {(t, *where) for t, where in enumerate(self.locate_many(list(exclude_ids or ()))) if where}
         candidates = self._candidates(fp_values, fp_texts, fp_positions, len(texts), max_postings, max_candidates,
                                       rare_notes, shift, min_chars, excluded, batch)
 
@@ -349,28 +356,41 @@ class CorpusIndex:
         per_text: list[list[tuple[int, int]]] = [[] for _ in range(n_texts)]
         if not keys:
             return per_text
+        # One sort by (pair, diagonal) groups every pair's hits; all per-pair facts follow from it.
         all_keys = np.concatenate(keys)
-        pairs, inverse, hits = np.unique(all_keys, return_inverse=True, return_counts=True)
-        rarest = np.full(len(pairs), np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(rarest, inverse, np.concatenate(frequencies))
+        diagonal = np.concatenate(diagonals)
+        frequency = np.concatenate(frequencies)
+        text_position = np.concatenate(text_positions)
+        span = int(np.abs(diagonal).max(initial=0)) + 1
+        if int(all_keys.max(initial=0)) < (1 << 62) // (2 * span):  # one int64 key sorts faster
+            order = np.argsort(all_keys * (2 * span) + (diagonal + span))
+        else:
+            order = np.lexsort((diagonal, all_keys))
+        sorted_keys, sorted_diagonal = all_keys[order], diagonal[order]
+        sorted_position, sorted_frequency = text_position[order], frequency[order]
+        group_starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
+        pairs = sorted_keys[group_starts]
+        hits = np.diff(np.append(group_starts, len(sorted_keys)))
+        rarest = np.minimum.reduceat(sorted_frequency, group_starts)
         # In step: two hits of one pair whose diagonals differ by at most `shift` and that lie
         # close together in the text (consecutive fingerprints of a passage are at most a
-        # window apart, plus what edits add).
-        diagonal = np.concatenate(diagonals)
-        text_position = np.concatenate(text_positions)
-        order = np.lexsort((diagonal, all_keys))
-        sorted_keys, sorted_diagonal, sorted_position = all_keys[order], diagonal[order], text_position[order]
-        # The two must not overlap (two overlapping shingles are one short common phrase).
+        # window apart, plus what edits add), without overlapping (two overlapping shingles
+        # are one short common phrase).
         apart = np.abs(np.diff(sorted_position))
         close = ((sorted_keys[1:] == sorted_keys[:-1]) & (np.diff(sorted_diagonal) <= shift)
                  & (apart >= self.params.shingle_chars) & (apart <= reach))
+        group_of = np.repeat(np.arange(len(pairs)), hits)
         in_step = np.zeros(len(pairs), dtype=bool)
-        in_step[inverse[order[1:][close]]] = True
+        in_step[group_of[1:][close]] = True
         worth = in_step.copy()
         rare_only = np.flatnonzero(~in_step & (rarest <= rare_notes))
         if len(rare_only):
-            worth[rare_only] = self._seed_holds(rare_only, pairs, stored, bases, all_keys, np.concatenate(frequencies),
-                                                text_position, diagonal, min_chars, batch)
+            # Each such pair's rarest hit is its seed.
+            is_rarest = sorted_frequency == rarest[group_of]
+            candidates_rows = np.flatnonzero(is_rarest)
+            seed_rows = candidates_rows[np.searchsorted(group_of[candidates_rows], rare_only)]
+            worth[rare_only] = self._seed_holds(pairs[rare_only], stored, bases, sorted_position[seed_rows],
+                                                sorted_diagonal[seed_rows], min_chars, batch)
         pairs, hits = pairs[worth], hits[worth]
         texts, notes = np.divmod(pairs, stored)
         # Most shared fingerprints first within each text, then the earliest note.
@@ -384,20 +404,16 @@ class CorpusIndex:
             bucket.append((position, local))
         return per_text
 
-    def _seed_holds(self, chosen, pairs, stored, bases, all_keys, frequency, text_position, diagonal,
-                    min_chars, batch: ContentBatch) -> np.ndarray:
-        """For the chosen pairs: does their rarest shared fingerprint sit in an identical run of
-        at least `min_chars` characters?"""
-        # Each pair's rarest hit: entries sorted by (pair, frequency), first of each pair.
-        order = np.lexsort((frequency, all_keys))
-        first = order[np.searchsorted(all_keys[order], pairs[chosen])]
-        texts, notes = np.divmod(pairs[chosen], stored)
+    def _seed_holds(self, pairs, stored, bases, text_position, diagonal, min_chars, batch: ContentBatch) -> np.ndarray:
+        """For each pair (text * stored + note) with a seed (a shared fingerprint at
+        `text_position` in the text, `diagonal` further on in the note): does the seed sit in an
+        identical run of at least `min_chars` characters?"""
+        texts, notes = np.divmod(pairs, stored)
         positions = np.searchsorted(bases, notes, "right") - 1
         sources = [self.segments[p].note_codes(int(n - bases[p])) for p, n in zip(positions.tolist(), notes.tolist())]
         source_codes, source_starts = concat_codes(sources)
         runs = exact_run_lengths(batch.codes, batch.starts, source_codes, source_starts, texts,
-                                 np.arange(len(sources)), text_position[first], text_position[first] + diagonal[first],
-                                 min_chars)
+                                 np.arange(len(sources)), text_position, text_position + diagonal, min_chars)
         return runs >= min_chars
 
     # ---- mutations (in memory) -----------------------------------------------------------

@@ -357,6 +357,8 @@ def _load_segment(directory: Path, entry: dict, verify: bool) -> Segment:
         names = json.loads((path / "ids.json").read_text(encoding="utf-8"))
         arrays = {name: np.load(path / f"{name}.npy", mmap_mode="r" if name == "codes" else None, allow_pickle=False)
                   for name in ARRAYS}
+        # A plain ndarray view of the mapping: slicing it is cheap (a memmap slice is an object).
+        arrays["codes"] = np.asarray(arrays["codes"])
     except (OSError, ValueError, KeyError) as exc:
         raise _damaged(directory, f"数据段 {entry['name']} 无法读取（{type(exc).__name__}）") from None
     segment = Segment(name=entry["name"], ids=names["ids"], accounts=names["accounts"], **arrays)
@@ -370,7 +372,5 @@ def _load_segment(directory: Path, entry: dict, verify: bool) -> Segment:
 
 def _reopen(directory: Path, segment: Segment, entry: dict) -> Segment:
     """After writing, serve the codes from the file (memory-mapped) instead of the heap copy."""
-    if isinstance(segment.codes, np.memmap):
-        return segment
-    segment.codes = np.load(directory / "segments" / entry["name"] / "codes.npy", mmap_mode="r")
+    segment.codes = np.asarray(np.load(directory / "segments" / entry["name"] / "codes.npy", mmap_mode="r"))
     return segment
