@@ -56,6 +56,8 @@ def demo_data_command(
         console.print(f"  {name}: {path}")
     console.print(f"导入：redline ingest accounts {paths['accounts']} && redline ingest notes {paths['notes']} && "
                   f"redline ingest comments {paths['comments']} && redline ingest events {paths['events']}")
+    if "products" in paths:
+        console.print(f"商品与挂车（在导入笔记之后）：redline ingest products {paths['products']} && redline ingest product-links {paths['product_links']}")
 
 
 def demo_command(
@@ -95,6 +97,10 @@ def demo_command(
             load_accounts_file(database, paths["accounts"], policy, source="demo")
             notes = load_notes_file(database, paths["notes"], policy, source="demo")
             comments = load_comments_file(database, paths["comments"], policy, source="demo")
+            if "products" in paths:  # merchants and their products (redline.demo.commerce)
+                from redline.cli.products import load_commerce
+
+                load_commerce(database, policy, paths["products"], paths.get("product_links"))
             refresh_note_checks(database, policy, notes.ids, home=context.home)
             refresh_comment_labels(database, policy, comments.ids)
         with console.status("导入行为事件…") if not quiet else _null():

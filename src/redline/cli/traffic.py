@@ -54,6 +54,9 @@ def diagnose_command(
         f"[bold]账号 {escape(account)}[/bold]  健康度 {index}  档位 {TIER_LABELS[diagnosis.tier.name]}"
         f"（高 ≥ {traffic.high_tier_min_index:g}，低 < {traffic.low_tier_below_index:g}）  在效扣分 {diagnosis.points_in_force:g}"
     )
+    if diagnosis.weak_points:
+        weak = "、".join(f"{w['label']}（{w['indicator']}）{w['score']:g}" for w in diagnosis.weak_points)
+        console.print(f"  健康度短板（< {traffic.diagnose_weak_indicator_below:g} 分）：{escape(weak)}；详见 redline explain account {escape(account)}")
     for sanction in diagnosis.sanctions:
         end = sanction["end"] or "长期"
         console.print(f"  [red]处罚[/red] {escape(sanction['reason'])}（{sanction['start'][:16]} 起，至 {end[:16]}）")

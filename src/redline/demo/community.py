@@ -26,12 +26,13 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from redline.demo import texts
+from redline.demo import commerce, texts
 
 CATEGORIES = tuple(texts.TITLES)
 KINDS = ("healthy", "zombie", "buyer", "imbalanced", "reported")
 KIND_SHARES = (0.5, 0.15, 0.15, 0.1, 0.1)
 KIND_NAMES = {"healthy": "健康", "zombie": "僵尸粉", "buyer": "刷赞", "imbalanced": "互动失衡", "reported": "被举报"}
+KIND_NAMES.update(commerce.KIND_NAMES)  # merchants, 耗电一体 and teen-audience accounts
 # Hour-of-day weights (local time): quiet at night, peaks at lunch and in the evening.
 HOUR_WEIGHTS = np.array([3, 2, 1, 1, 1, 1, 2, 4, 6, 6, 6, 7, 9, 8, 6, 6, 6, 7, 8, 10, 12, 12, 9, 5], dtype=float)
 HOUR_WEIGHTS /= HOUR_WEIGHTS.sum()
@@ -67,6 +68,8 @@ class Community:
     comments: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     kinds: dict[str, str] = field(default_factory=dict)  # account id -> kind
+    products: list[dict[str, Any]] = field(default_factory=list)  # see redline.demo.commerce
+    product_links: list[dict[str, Any]] = field(default_factory=list)
 
 
 class _Builder:
@@ -143,7 +146,10 @@ def _kinds(n: int) -> list[str]:
     return kinds
 
 
-def generate_community(accounts: int = 40, days: int = 14, seed: int = 7, last_day: date | None = None, timezone_name: str = "Asia/Shanghai") -> Community:
+def generate_community(accounts: int = 40, days: int = 14, seed: int = 7, last_day: date | None = None, timezone_name: str = "Asia/Shanghai",
+                       merchants: int | None = None) -> Community:
+    """`merchants` per category (None: `commerce.merchants_per_category(accounts)`) come on top of
+    the `accounts` creators, with their products, product notes and orders."""
     if accounts < 1 or days < 1:
         raise ValueError("accounts and days must be positive")
     zone = ZoneInfo(timezone_name)
@@ -226,6 +232,7 @@ def generate_community(accounts: int = 40, days: int = 14, seed: int = 7, last_d
             )
             latest = position == len(note_days) - 1
             comment_counter = _note_life(b, community, kind, profile, note_id, account_id, category, published, seconds, fans_array, last_day, comment_counter, latest)
+    commerce.add_commerce(b, community, commerce.merchants_per_category(accounts) if merchants is None else merchants)
     community.events = b.records()
     return community
 
@@ -338,4 +345,8 @@ def write_community(community: Community, out: Path) -> dict[str, Path]:
     _write_jsonl(paths["notes"], community.notes)
     _write_jsonl(paths["comments"], community.comments)
     _write_jsonl(paths["events"], community.events)
+    for name in ("products", "product_links"):  # only communities with merchants have these
+        if getattr(community, name):
+            paths[name] = out / f"{name}.jsonl"
+            _write_jsonl(paths[name], getattr(community, name))
     return paths

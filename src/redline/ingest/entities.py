@@ -107,6 +107,7 @@ def parse_account(raw: dict, zone: ZoneInfo) -> dict[str, Any]:
         "credentials": _strings(raw, "credentials"),
         "fan_interests": {str(k): float(v) for k, v in interests.items()},
         "has_shop": bool(raw.get("has_shop", False)),
+        "teen_audience": bool(raw.get("teen_audience", False)),
         "created_at": _time(raw, "created_at", zone),
     }
 

@@ -27,10 +27,10 @@ from redline.store.health_tables import AccountHealthDay, NoteCheck
 from redline.store.ledger import account_state
 from redline.store.ledger_tables import ReviewItem
 from redline.store.product_links import product_history
-from redline.traffic.decision import NoteFacts, SanctionFact, TrafficDecision, decide_note
+from redline.traffic.decision import ListingFact, NoteFacts, SanctionFact, TrafficDecision, decide_note
 from redline.traffic.horse_race import MerchantSales, RaceStanding, race_all
 from redline.traffic.marketing_reach import NoteMarketing, ReachExplanation, explain_reach
-from redline.traffic.pools import pool_at
+from redline.traffic.pools import ProductLinkEvent, pool_timeline
 from redline.traffic.shop_drag import NoteReach, ShopDragReport, shop_drag
 from redline.traffic.tiers import Tier, tier_for
 
@@ -72,6 +72,16 @@ def _sanction_facts(sanctions: Iterable[Any]) -> list[SanctionFact]:
     return facts
 
 
+def _listing_at(history: list[ProductLinkEvent], at: datetime, listings: dict[str, ListingFact]) -> ListingFact | None:
+    """The listing check of the product the note carries at `at` (None when it carries none)."""
+    current = None
+    for event in sorted(history, key=lambda e: e.at):
+        if event.at > at:
+            break
+        current = event.product_id
+    return listings.get(current) if current else None
+
+
 @dataclass
 class NoteDiagnosis:
     note: Note
@@ -94,6 +104,7 @@ class AccountDiagnosis:
     reach: ReachExplanation | None = None
     standing: RaceStanding | None = None
     policy_version: str = ""
+    weak_points: list[dict[str, Any]] = field(default_factory=list)  # index indicators below the policy line
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -102,6 +113,7 @@ class AccountDiagnosis:
             "index": None if self.index is None else round(self.index, 1),
             "tier": self.tier.name,
             "coverage": self.coverage,
+            "index_weak_points": self.weak_points,
             "points_in_force": self.points_in_force,
             "sanctions": self.sanctions,
             "notes": [
@@ -153,6 +165,7 @@ class TrafficFacts:
         self.at = _aware(at or datetime.now(timezone.utc))
         self._results: list[dict[str, Any]] | None = None
         self._standings: dict[str, list[RaceStanding]] | None = None
+        self._listings: dict[str, ListingFact] | None = None
 
     @property
     def results(self) -> list[dict[str, Any]]:
@@ -165,6 +178,15 @@ class TrafficFacts:
         if self._standings is None:
             self._standings = race_all(merchant_sales(self.database, self.results), self.policy)
         return self._standings
+
+    @property
+    def listings(self) -> dict[str, ListingFact]:
+        """Every product's listing check (引流款), by product id."""
+        if self._listings is None:
+            from redline.store.listings import listing_verdicts
+
+            self._listings = listing_verdicts(self.database, self.policy)
+        return self._listings
 
     def account_ids(self) -> list[str]:
         with self.database.session() as session:
@@ -241,12 +263,17 @@ def _diagnose(facts_source: TrafficFacts, account_id: str) -> AccountDiagnosis:
             under_review=note.id in pending or (reports >= policy.signals.reports_for_review and note.id not in decided),
             marketing=marketing,
             product_history=tuple(histories[note.id]),
+            listing=_listing_at(histories[note.id], at, facts_source.listings),
+            teen_audience=bool(account.teen_audience),
         )
         decision = decide_note(facts, tier, sanctions, at, policy)
         impressions = row.get("impressions")
         diagnosis.notes.append(NoteDiagnosis(note, decision, impressions, marketing))
         if impressions is not None:
-            pool = pool_at(list(facts.product_history), _aware(note.published_at))
+            # A note whose pool changed (attached or detached after publication) mixes both
+            # pools' reach: it is neither side of the shop-drag comparison.
+            timeline = pool_timeline(_aware(note.published_at), [e for e in facts.product_history if e.at <= at])
+            pool = timeline[0].pool if len(timeline) == 1 else "mixed"
             reach_rows.append(NoteReach(note.id, pool, int(impressions)))
             published = _aware(note.published_at)
             throttled = any(
@@ -260,6 +287,23 @@ def _diagnose(facts_source: TrafficFacts, account_id: str) -> AccountDiagnosis:
     diagnosis.standing = max(own, key=lambda s: s.traffic_share) if own else None
     if account.has_shop or any(r.pool == "commerce" for r in reach_rows):
         s = diagnosis.standing
-        diagnosis.shop = shop_drag(account_id, reach_rows, s.traffic_share if s else None, s.rank if s else None, s.merchants if s else None)
+        diagnosis.shop = shop_drag(account_id, reach_rows, s.traffic_share if s else None, s.rank if s else None, s.merchants if s else None,
+                                    policy.traffic.shop_drag_min_gap)
     diagnosis.reach = explain_reach(marketing_rows, policy)
+    diagnosis.weak_points = weak_points(stored.details if stored else None, policy)
     return diagnosis
+
+
+def weak_points(details: dict[str, Any] | None, policy: Policy) -> list[dict[str, Any]]:
+    """The stored index's indicators below the policy line, weakest first: what pulls the tier
+    down even when no note is throttled (inactive fans, bought likes, little interaction)."""
+    from redline.health.model import INDICATOR_BY_CODE
+
+    indicators = (details or {}).get("indicators") or {}
+    line = policy.traffic.diagnose_weak_indicator_below
+    weak = [
+        {"indicator": code, "label": INDICATOR_BY_CODE[code].name, "score": round(float(score), 1)}
+        for code, score in indicators.items()
+        if score is not None and code in INDICATOR_BY_CODE and float(score) < line
+    ]
+    return sorted(weak, key=lambda w: (w["score"], w["indicator"]))

@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from redline.policy import Policy
 from redline.traffic.pools import Pool, ProductLinkEvent, pool_at
 from redline.traffic.reasons import Reason
+from redline.traffic.teen_mode import check_teen_publish, in_quiet_hours
 from redline.traffic.tiers import Tier, tier_reason
 
 
@@ -28,6 +30,18 @@ class SanctionFact:
     keeps: float | None = None  # share of traffic a throttle keeps (None: the policy default)
     because: tuple[str, ...] = ()
     reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ListingFact:
+    """The listing check of the product a note carries (引流款 checks, `kind="product"`)."""
+
+    product_id: str
+    price: float
+    rule: str | None = None  # price.floor | price.risk | None (a normal price)
+    severity: str | None = None  # violation | warning
+    evidence: str = ""
+    diversion_cues: tuple[str, ...] = ()  # contact or off-platform cues found in the listing
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +60,8 @@ class NoteFacts:
     under_review: bool = False  # ≥ 5 valid reports in 24 h, not yet decided
     marketing: float | None = None
     product_history: tuple[ProductLinkEvent, ...] = ()
+    listing: ListingFact | None = None  # the product attached now, when it has been checked
+    teen_audience: bool = False  # the account's audience is in teen mode (青少年模式)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +123,68 @@ def _sanction_reasons(note: NoteFacts, sanctions: list[SanctionFact], at: dateti
     return reasons
 
 
+def _span(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours / 24:.1f} 天" if hours >= 24 else f"{hours:.1f} 小时"
+
+
+def _low_price_reason(listing: ListingFact | None, policy: Policy) -> Reason | None:
+    """A low-price listing (引流款) cuts the commerce traffic of the notes that carry it."""
+    if listing is None or listing.rule not in ("price.floor", "price.risk"):
+        return None
+    low = policy.traffic.low_price
+    prices = policy.checks.price
+    numbers = {"product_id": listing.product_id, "price": listing.price, "violation_floor": prices.violation_floor, "risk_below": prices.risk_below,
+               "diversion_cues": list(listing.diversion_cues)}
+    cues = (
+        f"；商品文案中还有导流内容 {'、'.join(f'「{c}」' for c in listing.diversion_cues)}，按借商品变相导流从重处理。"
+        if listing.diversion_cues else "。"
+    )
+    if listing.rule == "price.floor":
+        return Reason(
+            "traffic.low_price.floor",
+            f"挂载的商品售价 ¥{listing.price:g} 不高于引流款底线 ¥{prices.violation_floor:g}：判定为引流款，"
+            f"该商品笔记的电商流量 ×{low.floor_shop_multiplier:g}" + cues,
+            low.floor_shop_multiplier,
+            numbers,
+            f"把售价调整到正常水平（至少 ¥{prices.risk_below:g}），删除文案中的联系方式；违规已计入店铺账号的扣分台账。",
+        )
+    return Reason(
+        "traffic.low_price.risk",
+        f"挂载的商品售价 ¥{listing.price:g} 低于低价风险线 ¥{prices.risk_below:g}：疑似引流款，电商流量 ×{low.risk_shop_multiplier:g}" + cues,
+        low.risk_shop_multiplier,
+        numbers,
+        f"确认定价真实、商品与描述一致；售价不低于 ¥{prices.risk_below:g} 即不再受此限制。",
+    )
+
+
+def _teen_reasons(note: NoteFacts, policy: Policy) -> list[Reason]:
+    """Teen-pool eligibility; the note's own pool is untouched (multiplier 1)."""
+    teen = policy.traffic.teen_mode
+    reasons = []
+    local = note.published_at.astimezone(ZoneInfo(policy.signals.timezone))
+    if in_quiet_hours(local.replace(tzinfo=None), policy):
+        check = check_teen_publish(local.replace(tzinfo=None), policy)
+        reasons.append(Reason(
+            "traffic.teen.night_publish",
+            f"青少年模式账号在 {teen.no_publish_from}–{teen.no_publish_until} 禁止发布，本篇发布于当地时间 {local:%H:%M}："
+            "不进入青少年流量池（普通流量不受影响）。",
+            1.0,
+            {"published_local": local.strftime("%Y-%m-%d %H:%M"), "no_publish_from": teen.no_publish_from, "no_publish_until": teen.no_publish_until,
+             "next_allowed_at": check.next_allowed_at.strftime("%Y-%m-%d %H:%M") if check.next_allowed_at else None},
+            f"青少年模式下请在 {teen.no_publish_until} 之后、{teen.no_publish_from} 之前发布；发布前可用 redline teen-publish 检查时间。",
+        ))
+    if note.category and note.category.lower() in {c.lower() for c in teen.excluded_categories}:
+        reasons.append(Reason(
+            "traffic.teen.excluded_category",
+            f"“{note.category}”属于青少年模式屏蔽的品类：不进入青少年流量池（普通流量不受影响）。",
+            1.0,
+            {"category": note.category},
+            "面向青少年的内容请选择适龄品类。",
+        ))
+    return reasons
+
+
 def decide_note(
     note: NoteFacts,
     tier: Tier,
@@ -122,13 +200,24 @@ def decide_note(
     pool = pool_at(list(note.product_history), at)
     if pool == "commerce":
         attached = max((e.at for e in note.product_history if e.product_id and e.at <= at), default=None)
+        later = attached is not None and attached > note.published_at
+        zone = ZoneInfo(policy.signals.timezone)  # times shown in the community's local time
+        effect = "笔记挂了商品（商品笔记）：只进入电商流量池，不再获得社区流量" + (f"（自 {attached.astimezone(zone):%Y-%m-%d %H:%M} 起）" if attached else "")
+        if later:
+            effect += f"。本篇发布于 {note.published_at.astimezone(zone):%Y-%m-%d %H:%M}，发布后 {_span(attached - note.published_at)}才挂车：挂车前获得的社区流量保留在历史中"
         collected.add(Reason(
             "traffic.pool.commerce",
-            "笔记挂了商品（商品笔记）：只进入电商流量池，不再获得社区流量" + (f"（自 {attached:%Y-%m-%d %H:%M} 起）" if attached else ""),
+            effect,
             1.0,
-            {"attached_at": attached.isoformat() if attached else None},
+            {"attached_at": attached.isoformat() if attached else None, "published_at": note.published_at.isoformat(), "attached_after_publication": later},
             "若想先获得社区流量，可先发布不挂商品的笔记，之后再挂车；挂车后的电商流量取决于店铺在同类商家赛马中的表现。",
         ))
+
+        collected.add(_low_price_reason(note.listing, policy))
+
+    if note.teen_audience:
+        for reason in _teen_reasons(note, policy):
+            collected.add(reason)
 
     is_new = at - note.published_at <= timedelta(days=traffic.new_note_days)
     collected.add(tier_reason(tier, is_new, policy))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class NoteReach:
     note_id: str
-    pool: str  # community | commerce
+    pool: str  # community | commerce | mixed (its pool changed after publication: left out)
     impressions: int
 
 
@@ -54,7 +54,9 @@ def shop_drag(
     shop_traffic_share: float | None = None,
     shop_rank: int | None = None,
     merchants_in_category: int | None = None,
+    min_gap: float = 0.0,
 ) -> ShopDragReport:
+    """`min_gap`: the share by which product notes must trail community notes to count as a drag."""
     community = [r.impressions for r in reach if r.pool == "community"]
     commerce = [r.impressions for r in reach if r.pool == "commerce"]
     community_median = statistics.median(community) if community else None
@@ -64,13 +66,13 @@ def shop_drag(
         return ShopDragReport(account_id, len(community), 0, community_median, None, shop_traffic_share, shop_rank, 0.0, False, message)
     if community_median is None:
         message = (
-            f"该账号的 {len(commerce)} 篇笔记都挂了商品，只获得电商流量（中位曝光 {commerce_median:,.0f}）；"
-            "没有不挂商品的笔记可作对照，无法估计社区流量。可先发一篇不挂商品的笔记作对照。"
+            f"该账号近期挂商品的 {len(commerce)} 篇笔记只获得电商流量（中位曝光 {commerce_median:,.0f}）；"
+            "没有从未挂商品的笔记可作对照，无法估计社区流量。可先发一篇不挂商品的笔记作对照。"
         )
         return ShopDragReport(account_id, 0, len(commerce), None, commerce_median, shop_traffic_share, shop_rank, 0.0, False, message)
     loss_per_note = max(community_median - commerce_median, 0.0)
     loss = loss_per_note * len(commerce)
-    helps = loss_per_note > 0
+    helps = loss_per_note > 0 and commerce_median <= community_median * (1.0 - min_gap)
     standing = ""
     if shop_rank is not None and merchants_in_category:
         standing = f"店铺在同类商家赛马中排第 {shop_rank}/{merchants_in_category} 名"
@@ -85,7 +87,8 @@ def shop_drag(
         )
     else:
         message = (
-            f"{standing}挂商品的笔记中位曝光 {commerce_median:,.0f}，不低于不挂商品的笔记（{community_median:,.0f}）："
-            "店铺表现没有拖累笔记流量，暂不需要耗电分离。"
+            f"{standing}挂商品的笔记中位曝光 {commerce_median:,.0f}，不挂商品的笔记 {community_median:,.0f}："
+            + ("" if loss_per_note <= 0 else f"差距小于 {min_gap:.0%}，属于正常波动；")
+            + "店铺表现没有拖累笔记流量，暂不需要耗电分离。"
         )
     return ShopDragReport(account_id, len(community), len(commerce), community_median, commerce_median, shop_traffic_share, shop_rank, loss, helps, message)

@@ -5,7 +5,8 @@ Per day: each community-pool note enters the recommendation pool with the policy
 times its tier's multiplier (3× for ≥ 80 accounts); the day's community impressions are shared
 among the entrants in proportion to the rest of their multiplier (throttles, bonuses, stops).
 Commerce impressions are split over categories by their product notes, within a category by
-the horse race (the top 10 % of merchants take the bulk), then evenly over a merchant's notes.
+the horse race (the top 10 % of merchants take the bulk) with a shop's low-price listings
+cutting its share, then over a merchant's notes by their multipliers.
 """
 
 from __future__ import annotations
@@ -36,6 +37,14 @@ class SimNote:
 
     def tier_factor(self) -> float:
         return next((r.multiplier for r in self.decision.reasons if r.rule == "traffic.tier.high"), 1.0)
+
+    def low_price_factor(self) -> float:
+        """The cut a low-price listing (引流款) puts on this note's commerce traffic."""
+        factor = 1.0
+        for reason in self.decision.reasons:
+            if reason.rule.startswith("traffic.low_price."):
+                factor *= reason.multiplier
+        return factor
 
     def other_factor(self) -> float:
         """The multiplier without the tier's recommendation-chance factor."""
@@ -89,7 +98,12 @@ def simulate(notes: list[SimNote], standings: dict[str, list[RaceStanding]], day
             by_merchant: dict[str, list[SimNote]] = defaultdict(list)
             for note in category_notes:
                 by_merchant[note.merchant_id or note.account_id].append(note)
-            merchant_budget = _share_out(category_budget[category], {m: shares.get(m, 0.0) for m in by_merchant})
+            # A shop's share from the horse race, cut by its low-price listings: the mean factor
+            # of its product notes (a ¥0.1 product on one of three notes costs a third).
+            merchant_budget = _share_out(
+                category_budget[category],
+                {m: shares.get(m, 0.0) * sum(n.low_price_factor() for n in ns) / len(ns) for m, ns in by_merchant.items()},
+            )
             for merchant, merchant_notes in by_merchant.items():
                 weights = {n.note_id: n.decision.multiplier for n in merchant_notes}
                 for note_id, impressions in _share_out(merchant_budget[merchant], weights).items():

@@ -57,4 +57,15 @@ def tier_reason(tier: Tier, is_new_note: bool, policy: Policy) -> Reason | None:
             numbers,
             f"提升健康度到 {traffic.low_tier_below_index:.0f} 分以上：处理违规、减少营销化内容、发布有信息增量的原创笔记；扣分会随时间与合规行为恢复。",
         )
+    if tier.name == "normal":
+        # No effect, but it answers "why don't my notes get the high tier's chance?".
+        gap = traffic.high_tier_min_index - (tier.index or 0.0)
+        return Reason(
+            "traffic.tier.normal",
+            f"账号健康度 {tier.index:.1f} 在 {traffic.low_tier_below_index:.0f}–{traffic.high_tier_min_index:.0f} 之间：正常推荐，"
+            f"没有高健康度账号 ×{traffic.high_tier_recommend_multiplier:g} 的推荐池概率；距离高档位还差 {gap:.1f} 分",
+            1.0,
+            {**numbers, "gap_to_high": round(gap, 2)},
+            "用 redline explain account 查看健康度的短板指标，优先补最低的一项。",
+        )
     return None

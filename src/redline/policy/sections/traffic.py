@@ -94,6 +94,8 @@ class TrafficPolicy(Section):
     reach_sanction_drop: float = Field(gt=0, le=1)
     reach_min_notes: int = Field(ge=3)
     diagnose_recent_days: int = Field(ge=1)
+    shop_drag_min_gap: float = Field(ge=0, lt=1)
+    diagnose_weak_indicator_below: float = Field(ge=0, le=100)
     horse_race: HorseRacePolicy
     low_price: LowPricePolicy
     promotion: PromotionPolicy
