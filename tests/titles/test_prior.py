@@ -68,3 +68,10 @@ def test_arm_table_shape_is_validated(tmp_path):
     override.write_text("[titles.arms]\narm_counts = [2, 4]\n", encoding="utf-8")
     with pytest.raises(PolicyError, match="arm_counts"):
         load_policy(override)
+
+
+def test_pick_prefers_distinct_profiles(policy):
+    prior = TitlePrior(tuple(1.0 if name == "question" else 0.0 for name in FEATURES), "test")
+    variants = ["防晒怎么选？学生党", "防晒怎么选？打工人", "防晒清单｜学生党"]
+    assert prior.pick("防晒推荐", variants, 2, policy) == [0, 2]
+    assert prior.pick("防晒推荐", variants, 3, policy) == [0, 2, 1]

@@ -89,16 +89,17 @@ def _print_view(view: dict, format: str) -> None:
         return
     console.print(f"实验 {view['id']}（笔记 {view['note_id']}）：{_STATUS.get(view['status'], view['status'])}，"
                   f"已曝光 {view['served']}/{view['horizon']}", highlight=False)
-    table = Table("组", "标题", "曝光", "点击", "点击率", "最优概率", "胜过原标题")
+    table = Table("组", "曝光", "点击", "点击率", "最优概率", "胜过原标题", "标题")
+    table.columns[-1].overflow = "fold"
     for arm in view["arms"]:
         table.add_row(
             "原标题" if arm["arm"] == 0 else str(arm["arm"]),
-            arm["title"],
             str(arm["impressions"]),
             str(arm["clicks"]),
             "—" if arm["ctr"] is None else f"{arm['ctr'] * 100:.2f}%",
             f"{arm['p_best'] * 100:.0f}%",
             "—" if arm["p_beats_original"] is None else f"{arm['p_beats_original'] * 100:.0f}%",
+            arm["title"],
         )
     console.print(table)
     for reason in view["reasons"]:

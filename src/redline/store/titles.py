@@ -228,7 +228,7 @@ class TitleLab:
             prior = self.current_prior(session)
             arms = arm_count(horizon * ctr, self.policy, available_variants=len(candidates))
             lifts = prior.log_lift(note.title, candidates, self.policy)
-            order = prior.rank(note.title, candidates, self.policy)[: arms - 1]
+            order = prior.pick(note.title, candidates, arms - 1, self.policy)
             experiment = TitleExperiment(
                 id=uuid.uuid4().hex[:12],
                 note_id=note_id,

@@ -53,6 +53,24 @@ class TitlePrior:
         lift = self.log_lift(original, variants, policy)
         return sorted(range(len(variants)), key=lambda i: (-lift[i], i))
 
+    def pick(self, original: str, variants: Sequence[str], count: int, policy: Policy) -> list[int]:
+        """`count` variants to test: best predicted first, but one per distinct feature profile
+        before any second of a profile (two titles the prior cannot tell apart teach the next
+        fit nothing, and are usually two fillings of one template)."""
+        titles = policy.titles
+        profiles = [tuple(row) for row in feature_matrix(list(variants), titles.prior, titles.generation)]
+        chosen: list[int] = []
+        seen: set[tuple] = set()
+        ranked = self.rank(original, variants, policy)
+        for index in ranked:
+            if len(chosen) < count and profiles[index] not in seen:
+                chosen.append(index)
+                seen.add(profiles[index])
+        for index in ranked:
+            if len(chosen) < count and index not in chosen:
+                chosen.append(index)
+        return chosen
+
 
 @dataclass(frozen=True)
 class FinishedArm:
