@@ -35,7 +35,8 @@ def build_demo_home(root: Path, policy: Policy, *, accounts: int = ACCOUNTS, day
     paths = write_community(community, root / "raw")
     load_accounts_file(database, paths["accounts"], policy, source="demo")
     notes = load_notes_file(database, paths["notes"], policy, source="demo")
-    load_commerce(database, policy, paths["products"], paths["product_links"])
+    if "products" in paths:
+        load_commerce(database, policy, paths["products"], paths["product_links"])
     comments = load_comments_file(database, paths["comments"], policy, source="demo")
     refresh_note_checks(database, policy, notes.ids, home=home)
     refresh_comment_labels(database, policy, comments.ids)
