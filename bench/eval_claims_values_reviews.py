@@ -16,7 +16,6 @@ the script exits cleanly when it is absent.
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import time
 from collections import Counter, defaultdict
@@ -24,17 +23,11 @@ from pathlib import Path
 
 from redline.checks import check_text
 
-DEFAULT_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "reviews" / "online_shopping_10_cats.csv"
+sys.path.insert(0, str(Path(__file__).parent))
+from reviews import DEFAULT_CSV, read_reviews  # noqa: E402
+
 FAMILIES = ("claim", "values", "commercial", "adlaw")
 SUBSTANCE_RULES = ("substance.science_no_source", "substance.low_information")
-
-
-def _reviews(path: Path, limit: int | None) -> list[tuple[str, str]]:
-    csv.field_size_limit(sys.maxsize)
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = [(row.get("cat") or "", row.get("review") or "") for row in csv.DictReader(handle)]
-    rows = [(cat, review) for cat, review in rows if review.strip()]
-    return rows[:limit] if limit else rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"reviews not found at {args.csv}; nothing to evaluate")
         return 0
 
-    reviews = _reviews(args.csv, args.limit)
+    reviews = read_reviews(args.csv, args.limit)
     texts_with = Counter()  # (rule, severity) → reviews with at least one such finding
     examples: dict[tuple[str, str], list[str]] = defaultdict(list)
     started = time.perf_counter()

@@ -14,7 +14,6 @@ the script exits cleanly when it is absent.
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import time
 from collections import Counter
@@ -22,15 +21,9 @@ from pathlib import Path
 
 from redline.checks import check_text
 
-DEFAULT_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "reviews" / "online_shopping_10_cats.csv"
+sys.path.insert(0, str(Path(__file__).parent))
+from reviews import DEFAULT_CSV, read_reviews  # noqa: E402
 
-
-def _reviews(path: Path, limit: int | None) -> list[tuple[str, str]]:
-    csv.field_size_limit(sys.maxsize)
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = [(row.get("cat") or "", row.get("review") or "") for row in csv.DictReader(handle)]
-    rows = [(cat, review) for cat, review in rows if review.strip()]
-    return rows[:limit] if limit else rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped: {args.csv} not found (the evaluation data is not part of the package)")
         return 0
 
-    reviews = _reviews(args.csv, args.limit)
+    reviews = read_reviews(args.csv, args.limit)
     check_text("预热", kind="comment")  # build the checker outside the timed loop
     violations: list[tuple[str, str, list]] = []
     warnings: list[tuple[str, str, list]] = []

@@ -223,7 +223,7 @@ class DiversionDetector:
         # each decides whether the text can hold an address at all.
         forms = sorted(set(p.email_at_forms), key=len)
         self._at_atoms = tuple(f for i, f in enumerate(forms) if f and not any(g and g in f for g in forms[:i]))
-        self._email_local = re.compile(f"[a-z0-9][a-z0-9._%+\\-]{{0,63}}\\s{{0,2}}$")
+        self._email_local = re.compile("[a-z0-9][a-z0-9._%+\\-]{0,63}\\s{0,2}$")
         self._email_rest = re.compile(f"\\s{{0,2}}(?P<host>[a-z0-9][a-z0-9\\-]*(?:\\.[a-z0-9\\-]+)*)\\s{{0,2}}(?P<dot>{dot_forms})\\s{{0,2}}(?P<tld>{tlds})(?![a-z])")
         self._email_domains = frozenset(p.email_domains)
         # URLs: a scheme or www., or host labels ending in a known top-level domain.

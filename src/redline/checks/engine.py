@@ -19,7 +19,8 @@ from redline.checks.detector import Detector
 from redline.checks.document import Document, Hit
 from redline.checks.finding import CheckRequest, CheckResult, Finding, verdict_of
 from redline.checks.registry import detector_factories
-from redline.policy import Policy, default_policy
+from redline.policy import Policy
+from redline.policy.cache import PerPolicy
 from redline.text.compact import HAN, compact_han_gaps
 from redline.text.normalize import normalizer_for
 
@@ -169,18 +170,12 @@ class Checker:
         return CheckResult(verdict_of(findings), tuple(findings), scores, self.policy.version, tuple(notes))
 
 
-_CHECKERS: dict[str, Checker] = {}
+_CHECKERS: PerPolicy[Checker] = PerPolicy(Checker)
 
 
 def checker_for(policy: Policy | None = None) -> Checker:
-    """The compiled checker for a policy, cached by the policy's fingerprint."""
-    policy = policy or default_policy()
-    checker = _CHECKERS.get(policy.version)
-    if checker is None:
-        if len(_CHECKERS) >= 8:
-            _CHECKERS.clear()
-        checker = _CHECKERS[policy.version] = Checker(policy)
-    return checker
+    """The compiled checker for a policy (built once per effective policy)."""
+    return _CHECKERS.get(policy)
 
 
 def check(request: CheckRequest, policy: Policy | None = None) -> CheckResult:

@@ -32,6 +32,7 @@ from redline.checks.document import Document, Hit
 from redline.checks.finding import Finding
 from redline.checks.sentiment_model import SentimentModel, load_model, sigmoid
 from redline.policy import Policy, default_policy
+from redline.policy.cache import PerPolicy
 from redline.text.normalize import normalizer_for
 
 FAMILY = "sentiment"
@@ -286,18 +287,12 @@ class SentimentDetector:
         return findings
 
 
-_ANALYZERS: dict[str, SentimentAnalyzer] = {}
+_ANALYZERS: PerPolicy[SentimentAnalyzer] = PerPolicy(SentimentAnalyzer)
 
 
 def analyzer_for(policy: Policy | None = None) -> SentimentAnalyzer:
-    """The (cached) analyzer of a policy, keyed by the policy's fingerprinted version."""
-    policy = policy or default_policy()
-    analyzer = _ANALYZERS.get(policy.version)
-    if analyzer is None:
-        if len(_ANALYZERS) >= 8:
-            _ANALYZERS.clear()
-        analyzer = _ANALYZERS[policy.version] = SentimentAnalyzer(policy)
-    return analyzer
+    """The analyzer of a policy (built once per effective policy)."""
+    return _ANALYZERS.get(policy)
 
 
 def make_detector(policy: Policy) -> SentimentDetector:
