@@ -4,7 +4,7 @@ fixed seed and last day so the results are the same on every run."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from redline.demo import generate_community, write_community

@@ -225,10 +225,3 @@ class _State:
         body = "放学后做的{title}，步骤很简单：准备好食材，按顺序下锅，十五分钟就能完成。记得请家长在旁边看着用火。"
         self.community_note(account_id, category, "放学后的番茄鸡蛋面", body.format(title="番茄鸡蛋面"), day_moment, base=120)
         self.community_note(account_id, category, "周末做的水果酸奶杯", body.format(title="水果酸奶杯"), night_moment, base=120)
-
-
-def plan_summary(community: "Community") -> dict[str, Any]:
-    """Counts for messages: merchants, products, links (0 when the community has no commerce)."""
-    merchants = sum(1 for a in community.accounts if a.get("has_shop"))
-    return {"merchants": merchants, "products": len(community.products), "product_links": len(community.product_links)}
-

@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
 from redline.errors import InputError, RedlineError
 from redline.ingest.entities import LoadReport, RecordError, _id, _missing, _read_all, _same, _text, _time
 from redline.io.jsonl import iter_json_lines, open_binary
@@ -129,12 +127,3 @@ def load_product_links_file(database: Database, path: Path, policy: Policy) -> L
             report.ids.append(note_id)
     return report
 
-
-def product_notes(database: Database, product_ids: list[str]) -> dict[str, list[str]]:
-    """The notes currently carrying each product."""
-    with database.session() as session:
-        rows = session.execute(select(Note.product_id, Note.id).where(Note.product_id.in_(product_ids)).order_by(Note.id)).all()
-    found: dict[str, list[str]] = {}
-    for product_id, note_id in rows:
-        found.setdefault(product_id, []).append(note_id)
-    return found
