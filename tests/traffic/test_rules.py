@@ -186,3 +186,26 @@ def test_reach_explanation_tells_marketing_from_sanctions(policy):
     assert result.main_cause == "sanction"
     assert result.sanctioned_median == 2000
     assert explain_reach([], policy).main_cause == "unknown"
+
+
+def test_teen_index_is_its_own_score(policy):
+    from redline.traffic.teen_mode import TeenNote, teen_index
+
+    teen = policy.traffic.teen_mode
+    clean = TeenNote("学习", 90.0, 0.0, frozenset())
+    assert teen_index([clean], policy) == 90.0
+    promotional = TeenNote("学习", 90.0, 1.0, frozenset({"commercial"}))
+    assert teen_index([promotional], policy) == pytest.approx(90.0 - teen.marketing_penalty - teen.finding_penalty)
+    beauty = TeenNote("美妆", 95.0, 0.0, frozenset())
+    assert teen_index([beauty], policy) is None  # excluded categories do not count
+    assert teen_index([clean, beauty, TeenNote("学习", None, 0.0, frozenset())], policy) == 90.0
+
+
+def test_teen_pool_reason_follows_the_teen_index(policy):
+    published = NOW.replace(hour=4)  # 12:00 in UTC+8
+    facts = NoteFacts("n1", published, category="学习", teen_audience=True, teen_index=50.0)
+    decision = decide_note(facts, tier_for(90, policy), [], NOW, policy)
+    assert "traffic.teen.index_low" in rules(decision)
+    assert decision.multiplier == pytest.approx(3.0)  # ordinary traffic untouched
+    eligible = NoteFacts("n1", published, category="学习", teen_audience=True, teen_index=85.0)
+    assert "traffic.teen.pool" in rules(decide_note(eligible, tier_for(90, policy), [], NOW, policy))

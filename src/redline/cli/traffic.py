@@ -57,6 +57,8 @@ def diagnose_command(
     if diagnosis.weak_points:
         weak = "、".join(f"{w['label']}（{w['indicator']}）{w['score']:g}" for w in diagnosis.weak_points)
         console.print(f"  健康度短板（< {traffic.diagnose_weak_indicator_below:g} 分）：{escape(weak)}；详见 redline explain account {escape(account)}")
+    if diagnosis.teen_index is not None:
+        console.print(f"  青少年模式健康度 {diagnosis.teen_index:.1f}（进入青少年流量池需 ≥ {traffic.teen_mode.min_index:g}）")
     for sanction in diagnosis.sanctions:
         end = sanction["end"] or "长期"
         console.print(f"  [red]处罚[/red] {escape(sanction['reason'])}（{sanction['start'][:16]} 起，至 {end[:16]}）")

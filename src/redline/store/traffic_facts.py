@@ -32,6 +32,7 @@ from redline.traffic.horse_race import MerchantSales, RaceStanding, race_all
 from redline.traffic.marketing_reach import NoteMarketing, ReachExplanation, explain_reach
 from redline.traffic.pools import ProductLinkEvent, pool_timeline
 from redline.traffic.shop_drag import NoteReach, ShopDragReport, shop_drag
+from redline.traffic.teen_mode import TeenNote, teen_index
 from redline.traffic.tiers import Tier, tier_for
 
 
@@ -105,6 +106,7 @@ class AccountDiagnosis:
     standing: RaceStanding | None = None
     policy_version: str = ""
     weak_points: list[dict[str, Any]] = field(default_factory=list)  # index indicators below the policy line
+    teen_index: float | None = None  # for accounts with a teen audience
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -114,6 +116,7 @@ class AccountDiagnosis:
             "tier": self.tier.name,
             "coverage": self.coverage,
             "index_weak_points": self.weak_points,
+            "teen_index": None if self.teen_index is None else round(self.teen_index, 1),
             "points_in_force": self.points_in_force,
             "sanctions": self.sanctions,
             "notes": [
@@ -241,11 +244,28 @@ def _diagnose(facts_source: TrafficFacts, account_id: str) -> AccountDiagnosis:
     )
     reach_rows: list[NoteReach] = []
     marketing_rows: list[NoteMarketing] = []
+    marketing_of = {
+        note.id: checker.check(CheckRequest(text=note.body, title=note.title, kind="note", disclosed=note.disclosed)).scores.get("marketing")
+        for note in notes
+    }
+    if account.teen_audience:
+        diagnosis.teen_index = teen_index(
+            [
+                TeenNote(
+                    note.category or "",
+                    _number(results.get(note.id, {}).get("index")),
+                    marketing_of[note.id] or 0.0,
+                    frozenset(str(f.get("rule", "")).split(".", 1)[0] for f in (checks[note.id].findings if note.id in checks else [])),
+                )
+                for note in notes
+            ],
+            policy,
+        )
     for note in notes:
         row = results.get(note.id, {})
         check = checks.get(note.id)
         rules = {f.get("rule") for f in (check.findings if check else [])}
-        marketing = checker.check(CheckRequest(text=note.body, title=note.title, kind="note", disclosed=note.disclosed)).scores.get("marketing")
+        marketing = marketing_of[note.id]
         originality = _number(row.get("originality"))
         reports = int(row.get("reports_24h_max") or 0)
         facts = NoteFacts(
@@ -265,6 +285,7 @@ def _diagnose(facts_source: TrafficFacts, account_id: str) -> AccountDiagnosis:
             product_history=tuple(histories[note.id]),
             listing=_listing_at(histories[note.id], at, facts_source.listings),
             teen_audience=bool(account.teen_audience),
+            teen_index=diagnosis.teen_index,
         )
         decision = decide_note(facts, tier, sanctions, at, policy)
         impressions = row.get("impressions")

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from redline.policy import Policy
 from redline.traffic.pools import Pool, ProductLinkEvent, pool_at
 from redline.traffic.reasons import Reason
-from redline.traffic.teen_mode import check_teen_publish, in_quiet_hours
+from redline.traffic.teen_mode import check_teen_publish, in_quiet_hours, teen_pool_eligible
 from redline.traffic.tiers import Tier, tier_reason
 
 
@@ -62,6 +62,7 @@ class NoteFacts:
     product_history: tuple[ProductLinkEvent, ...] = ()
     listing: ListingFact | None = None  # the product attached now, when it has been checked
     teen_audience: bool = False  # the account's audience is in teen mode (青少年模式)
+    teen_index: float | None = None  # the account's teen-pool index (`teen_mode.teen_index`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +182,15 @@ def _teen_reasons(note: NoteFacts, policy: Policy) -> list[Reason]:
             1.0,
             {"category": note.category},
             "面向青少年的内容请选择适龄品类。",
+        ))
+    elif not reasons:
+        eligible, message = teen_pool_eligible(note.category, note.teen_index, policy)
+        reasons.append(Reason(
+            "traffic.teen.pool" if eligible else "traffic.teen.index_low",
+            message + ("" if eligible else "（普通流量不受影响）"),
+            1.0,
+            {"teen_index": None if note.teen_index is None else round(note.teen_index, 1), "min_index": teen.min_index},
+            "" if eligible else "面向青少年的笔记减少营销内容，避免价值观、导流与功效宣称类问题，可提高青少年模式健康度。",
         ))
     return reasons
 

@@ -44,6 +44,32 @@ def check_teen_publish(at: datetime, policy: Policy) -> PublishCheck:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class TeenNote:
+    """What the teen index reads of one recent note."""
+
+    category: str
+    index: float | None  # the note's health index
+    marketing: float  # 0–1
+    families: frozenset[str]  # families of the note's text findings
+
+
+def teen_index(notes: list[TeenNote], policy: Policy) -> float | None:
+    """The teen pool's own index (青少年模式健康度单独评估): the mean, over recent notes in
+    categories open to teens, of each note's health index lowered for marketing intensity and
+    for each finding family teens must not see; None when no such note has an index."""
+    teen = policy.traffic.teen_mode
+    excluded = {c.lower() for c in teen.excluded_categories}
+    sensitive = set(teen.sensitive_families)
+    scores = []
+    for note in notes:
+        if note.index is None or note.category.lower() in excluded:
+            continue
+        penalty = teen.marketing_penalty * note.marketing + teen.finding_penalty * len(note.families & sensitive)
+        scores.append(min(100.0, max(0.0, note.index - penalty)))
+    return sum(scores) / len(scores) if scores else None
+
+
 def teen_pool_eligible(category: str, teen_index: float | None, policy: Policy) -> tuple[bool, str]:
     teen = policy.traffic.teen_mode
     if category.lower() in {c.lower() for c in teen.excluded_categories}:

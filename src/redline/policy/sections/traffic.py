@@ -62,6 +62,9 @@ class TeenModePolicy(Section):
     no_publish_from: str
     no_publish_until: str
     min_index: float = Field(ge=0, le=100)
+    marketing_penalty: float = Field(ge=0, le=100)
+    finding_penalty: float = Field(ge=0, le=100)
+    sensitive_families: tuple[str, ...]
 
     @field_validator("no_publish_from", "no_publish_until")
     @classmethod
