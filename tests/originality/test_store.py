@@ -195,3 +195,10 @@ def test_other_processes_changes_are_seen_before_writing(home, policy, rng):
     add(second, policy, {"b": make_note(rng)})  # second reloads and keeps "a"
     assert len(open_store(home, policy).index) == 2
     assert np.all([len(s) > 0 for s in open_store(home, policy).index.segments])
+
+
+def test_unfinished_first_write_is_no_index(home, policy, notes):
+    """A crash while writing the very first segment leaves only a temporary directory: no
+    index was ever committed, so there is nothing to check against (and nothing damaged)."""
+    (notes_dir(home.corpus_dir) / "segments" / ".s00000001.tmp-123").mkdir(parents=True)
+    assert report_for_check(home, notes["n1"], None, policy) is None

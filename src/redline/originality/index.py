@@ -6,11 +6,12 @@ winnowed fingerprints sorted by value with the note each came from (`fp_values`,
 Deleting a note marks it in its segment's `deleted` mask; merging segments drops marked notes.
 
 A query finds candidates by looking its fingerprints up in every segment (reading at most
-`max_postings` notes per fingerprint, earliest first), keeps the `max_candidates` notes sharing
-the most fingerprints, and verifies each exactly: its shingles against the query's, giving the
-copied passages (see `coverage.py`). No candidate is reported without verified passages, so the
-index never reports a false match; and every passage long enough to count is guaranteed a
-shared fingerprint (see `fingerprints.py`).
+`max_postings` notes per fingerprint, earliest first), keeps the notes that share fingerprints
+the way a copied passage does (two in step, or one rare one inside a long identical run; see
+`_candidates`), at most `max_candidates` of them, and verifies each exactly: its shingles
+against the query's, giving the copied passages (see `coverage.py`). No candidate is reported
+without verified passages, so the index never reports a false match; and every passage long
+enough to count is guaranteed a shared fingerprint (see `fingerprints.py`).
 
 Pure: no files here. `redline.store.corpus` reads and writes segments.
 """
@@ -273,7 +274,7 @@ class CorpusIndex:
         # Every distinct candidate's shingles, hashed in one batch; then all pairs verified.
         distinct = sorted({c for per_text in candidates for c in per_text})
         slot = {c: i for i, c in enumerate(distinct)}
-        source_codes, source_starts = concat_codes([self.segments[s].note_codes(l) for s, l in distinct])
+        source_codes, source_starts = concat_codes([self.segments[seg].note_codes(local) for seg, local in distinct])
         source_hashes, source_shingle_starts = shingle_hashes(source_codes, source_starts, k)
         pair_text = np.array([t for t, per_text in enumerate(candidates) for _ in per_text], dtype=np.int64)
         pair_source = np.array([slot[c] for per_text in candidates for c in per_text], dtype=np.int64)
@@ -289,13 +290,13 @@ class CorpusIndex:
             if copied is None:
                 continue
             t, i = int(pair_text[pair]), int(pair_source[pair])
-            s, l = distinct[i]
-            segment = self.segments[s]
+            position, local = distinct[i]
+            segment = self.segments[position]
             source_length = int(source_starts[i + 1] - source_starts[i])
             back = backward[pair]
             results[t].matches.append(SourceMatch(
-                note_id=segment.ids[l],
-                account_id=segment.account_of(l),
+                note_id=segment.ids[local],
+                account_id=segment.account_of(local),
                 passages=copied,
                 overlap=copied.copied_chars / batch.length(t),
                 source_overlap=(back.copied_chars / source_length if back is not None else 0.0) if symmetric else None,
@@ -323,8 +324,8 @@ class CorpusIndex:
         offset between text and note, give or take `shift`, as in a copied passage), or one
         fingerprint found in at most `rare_notes` notes inside an identical run of at least
         `min_chars` characters (the case winnowing guarantees for a short verbatim quote).
-        Common phrases scattered through two unrelated notes make no candidate. Most shared fingerprints first, at most
-        `max_candidates` per text."""
+        Common phrases scattered through two unrelated notes make no candidate. Most shared
+        fingerprints first, at most `max_candidates` per text."""
         sizes = [len(segment) for segment in self.segments]
         bases = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
         stored = int(bases[-1]) or 1
@@ -333,6 +334,10 @@ class CorpusIndex:
         diagonals: list[np.ndarray] = []  # note position - text position of the shared fingerprint
         text_positions: list[np.ndarray] = []
         reach = self.params.window + self.params.shingle_chars + shift
+        # Look fingerprints up in ascending order: the searches then walk the segment's sorted
+        # array front to back instead of jumping around it (several times faster on big ones).
+        by_value = np.argsort(fp_values)
+        fp_values, fp_texts, fp_positions = fp_values[by_value], fp_texts[by_value], fp_positions[by_value]
         for position, segment in enumerate(self.segments):
             if not len(segment.fp_values) or not len(fp_values):
                 continue
@@ -356,16 +361,18 @@ class CorpusIndex:
         per_text: list[list[tuple[int, int]]] = [[] for _ in range(n_texts)]
         if not keys:
             return per_text
-        # One sort by (pair, diagonal) groups every pair's hits; all per-pair facts follow from it.
+        # One sort by (pair, diagonal, position) groups every pair's hits; all per-pair facts
+        # follow from it.
         all_keys = np.concatenate(keys)
         diagonal = np.concatenate(diagonals)
         frequency = np.concatenate(frequencies)
         text_position = np.concatenate(text_positions)
+        # Within a pair and a diagonal, by text position: neighbours are then the closest hits.
         span = int(np.abs(diagonal).max(initial=0)) + 1
-        if int(all_keys.max(initial=0)) < (1 << 62) // (2 * span):  # one int64 key sorts faster
-            order = np.argsort(all_keys * (2 * span) + (diagonal + span))
+        if int(all_keys.max(initial=0)) < (1 << 62) // (2 * span):  # pair and diagonal in one key
+            order = np.lexsort((text_position, all_keys * (2 * span) + (diagonal + span)))
         else:
-            order = np.lexsort((diagonal, all_keys))
+            order = np.lexsort((text_position, diagonal, all_keys))
         sorted_keys, sorted_diagonal = all_keys[order], diagonal[order]
         sorted_position, sorted_frequency = text_position[order], frequency[order]
         group_starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))

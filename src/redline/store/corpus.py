@@ -39,7 +39,7 @@ from redline.originality.index import CorpusIndex, IndexParams, Segment, build_s
 
 FORMAT = "redline-corpus-index"
 FORMAT_VERSION = 1
-MAX_SEGMENTS = 8  # more than this after an add: adjacent small segments are merged
+MAX_SEGMENTS = 8  # never more segments than this after an add (see `_merge_small`)
 ARRAYS = ("account_codes", "offsets", "codes", "fp_values", "fp_notes", "fp_positions")
 
 
@@ -108,7 +108,8 @@ class CorpusStore:
 
     @classmethod
     def exists(cls, directory: Path) -> bool:
-        return (directory / "manifest.json").exists() or any((directory / "segments").glob("*"))
+        # Hidden entries are unfinished temporary segments: no index was ever committed.
+        return (directory / "manifest.json").exists() or any((directory / "segments").glob("[!.]*"))
 
     @classmethod
     def open(cls, directory: Path, params: IndexParams, *, create: bool = True, verify: bool = True,
@@ -226,13 +227,23 @@ class CorpusStore:
             self._commit([merged] if merged is not None and len(merged) else [], body)
 
     def _merge_small(self, segments: list[Segment], body: dict) -> list[Segment]:
+        """Size-tiered merging: while the newest segment is at least half the size of the one
+        before it, the two become one. Sizes then fall geometrically from oldest to newest, so
+        there are about log2(notes / batch) segments (fewer lookups per query), and every note
+        is rewritten about log2 times in all. MAX_SEGMENTS caps the count regardless."""
         serial = body["generation"] + 2
+
+        def merge(first: int) -> None:
+            nonlocal serial
+            merged = merge_segments(f"s{serial:08d}", segments[first : first + 2], self.params)
+            serial += 1
+            segments[first : first + 2] = [merged]
+
+        while len(segments) >= 2 and 2 * segments[-1].live >= segments[-2].live:
+            merge(len(segments) - 2)
         while len(segments) > MAX_SEGMENTS:
             sizes = [segment.live for segment in segments]
-            pair = min(range(len(segments) - 1), key=lambda i: sizes[i] + sizes[i + 1])
-            merged = merge_segments(f"s{serial:08d}", segments[pair : pair + 2], self.params)
-            serial += 1
-            segments[pair : pair + 2] = [merged]
+            merge(min(range(len(segments) - 1), key=lambda i: sizes[i] + sizes[i + 1]))
         body["generation"] = serial - 1
         return segments
 
