@@ -142,7 +142,15 @@ def notes_content(texts: Sequence[str], normalizer: Normalizer) -> tuple[np.ndar
 
 
 def merge_segments(name: str, segments: Sequence[Segment], params: IndexParams) -> Segment:
-    """One segment with the live notes of `segments`, in order; fingerprints recomputed."""
+    """One segment with the live notes of `segments`, in order. Without deletions the stored
+    fingerprints are merged as they are; otherwise they are recomputed from the code points."""
+    if not any(segment.deleted.any() for segment in segments):
+        return _concatenate(name, segments)
+    return rebuild_segments(name, segments, params)
+
+
+def rebuild_segments(name: str, segments: Sequence[Segment], params: IndexParams) -> Segment:
+    """One segment with the live notes of `segments`, fingerprints recomputed under `params`."""
     ids: list[str] = []
     accounts: list[str] = []
     parts: list[np.ndarray] = []
@@ -161,6 +169,31 @@ def merge_segments(name: str, segments: Sequence[Segment], params: IndexParams) 
     if lengths:
         np.cumsum(np.concatenate(lengths), out=offsets[1:])
     return build_segment(name, ids, accounts, codes, offsets, params)
+
+
+def _concatenate(name: str, segments: Sequence[Segment]) -> Segment:
+    accounts: dict[str, int] = {}
+    account_codes, offsets, fp_notes = [], [np.zeros(1, dtype=np.int64)], []
+    base = 0
+    for segment in segments:
+        remap = np.array([accounts.setdefault(a, len(accounts)) for a in segment.accounts], dtype=np.int32)
+        account_codes.append(remap[segment.account_codes] if len(remap) else segment.account_codes)
+        offsets.append(segment.offsets[1:] + offsets[-1][-1])
+        fp_notes.append(segment.fp_notes.astype(np.int64) + base)
+        base += len(segment)
+    values = np.concatenate([segment.fp_values for segment in segments])
+    order = np.argsort(values, kind="stable")  # sorted runs: a merge; earliest note first per value
+    return Segment(
+        name=name,
+        ids=[note_id for segment in segments for note_id in segment.ids],
+        accounts=list(accounts),
+        account_codes=np.concatenate(account_codes),
+        offsets=np.concatenate(offsets),
+        codes=np.concatenate([np.asarray(segment.codes) for segment in segments]),
+        fp_values=values[order],
+        fp_notes=np.concatenate(fp_notes)[order].astype(np.uint32),
+        fp_positions=np.concatenate([segment.fp_positions for segment in segments])[order],
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,7 @@ import numpy as np
 import xxhash
 
 from redline.errors import NotFoundError, PolicyError, RedlineError
-from redline.originality.index import CorpusIndex, IndexParams, Segment, build_segment, merge_segments
+from redline.originality.index import CorpusIndex, IndexParams, Segment, build_segment, merge_segments, rebuild_segments
 
 FORMAT = "redline-corpus-index"
 FORMAT_VERSION = 1
@@ -223,7 +223,11 @@ class CorpusStore:
                 self.params = params
                 body["params"] = params.as_dict()
             name = f"s{body['generation'] + 1:08d}"
-            merged = merge_segments(name, self.index.segments, self.params) if self.index.segments else None
+            live = self.index.segments
+            if params is not None:  # new parameters: fingerprints must be recomputed
+                merged = rebuild_segments(name, live, self.params) if live else None
+            else:
+                merged = merge_segments(name, live, self.params) if live else None
             self._commit([merged] if merged is not None and len(merged) else [], body)
 
     def _merge_small(self, segments: list[Segment], body: dict) -> list[Segment]:
