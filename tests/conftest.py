@@ -9,12 +9,18 @@ tested on both engines there.
 from __future__ import annotations
 
 import os
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
 
 from redline.home import DataHome
 from redline.policy import default_policy
+
+# Shared test helpers live in tests/support, imported as `support`.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).parent))
 
 PG_ADMIN_URL = os.environ.get("REDLINE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 

@@ -4,12 +4,11 @@ accounts / explain; the demo in one go; MediaCrawler import."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from redline.cli import main
+from support.cli import run_cli
 
 FIXTURES = Path(__file__).parent.parent / "ingest" / "fixtures"
 
@@ -17,14 +16,7 @@ FIXTURES = Path(__file__).parent.parent / "ingest" / "fixtures"
 @pytest.fixture
 def cli(home, monkeypatch, capsys):
     def invoke(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["redline", *args])
-        code = 0
-        try:
-            main()
-        except SystemExit as exc:
-            code = exc.code or 0
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
+        return run_cli(monkeypatch, capsys, *args)
 
     return invoke
 

@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
 
-from redline.cli import main
+from support.cli import run_cli
 from redline.store.database import Database
 
 from .store_helpers import seed
 
 
 def run(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["redline", *args])
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code or 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    return run_cli(monkeypatch, capsys, *args)
 
 
 @pytest.fixture

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 
 import pytest
 
-from redline.cli import main
+from support.cli import run_cli
 
 from .corpus import edit, make_note
 
 
 def run(monkeypatch, capsys, *args: str, stdin: str | bytes | None = None) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["redline", *args])
-    if stdin is not None:
-        data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
-        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code or 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    return run_cli(monkeypatch, capsys, *args, stdin=stdin)
 
 
 @pytest.fixture

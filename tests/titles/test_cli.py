@@ -4,12 +4,11 @@ commands on a SQLite data home, the replay on a small synthetic archive, and bad
 from __future__ import annotations
 
 import json
-import sys
 from datetime import datetime, timezone
 
 import pytest
 
-from redline.cli import main
+from support.cli import run_cli
 from redline.store.database import Database
 from redline.store.entities import Account, Note
 from support.fake_openai import FakeOpenAI, Reply
@@ -24,14 +23,7 @@ def cli(home, monkeypatch, capsys):
     database.dispose()
 
     def invoke(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["redline", *args])
-        code = 0
-        try:
-            main()
-        except SystemExit as exc:
-            code = exc.code or 0
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
+        return run_cli(monkeypatch, capsys, *args)
 
     return invoke
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 
 import pytest
 
@@ -18,19 +17,12 @@ def demo_home(tmp_path_factory, policy):
 @pytest.fixture
 def redline_cli(demo_home, monkeypatch, capsys):
     """Run `redline …` on the demo data home; returns (exit code, stdout, stderr)."""
-    from redline.cli import main
+    from support.cli import run_cli
 
     home, _, _ = demo_home
     monkeypatch.setenv("REDLINE_HOME", str(home.root))
 
     def invoke(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["redline", *args])
-        code = 0
-        try:
-            main()
-        except SystemExit as exc:
-            code = exc.code or 0
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
+        return run_cli(monkeypatch, capsys, *args)
 
     return invoke

@@ -4,10 +4,10 @@ feed, the decision's low-price and teen-mode reasons, and the demo's commerce si
 from __future__ import annotations
 
 import json
-import sys
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from support.cli import run_cli
 from sqlalchemy import func, select
 
 from redline.errors import InputError, NotFoundError
@@ -228,17 +228,12 @@ def test_demo_community_has_merchants_products_and_orders(tmp_path):
 
 
 def test_ingest_products_cli_rejects_bad_files(home, tmp_path, monkeypatch, capsys):
-    from redline.cli import main
-
     bad = _jsonl(tmp_path / "bad.jsonl", [{"id": "p", "account_id": "nobody", "price": 1}])
-    monkeypatch.setattr(sys, "argv", ["redline", "ingest", "products", str(bad)])
-    with pytest.raises(SystemExit) as exit_code:
-        main()
-    assert exit_code.value.code == 2 and "未知账号" in capsys.readouterr().err
+    code, _, err = run_cli(monkeypatch, capsys, "ingest", "products", str(bad))
+    assert code == 2 and "未知账号" in err
 
 
 def test_products_cli_loads_checks_and_records_once(home, policy, tmp_path, monkeypatch, capsys):
-    from redline.cli import main
     from redline.store.database import Database
 
     database = Database.open(home=home)
@@ -246,12 +241,9 @@ def test_products_cli_loads_checks_and_records_once(home, policy, tmp_path, monk
         session.add(Account(id="s1", has_shop=True, categories=[], credentials=[], fan_interests={}))
 
     def run(*args):
-        monkeypatch.setattr(sys, "argv", ["redline", *args])
-        try:
-            main()
-        except SystemExit as exc:
-            assert not exc.code, capsys.readouterr().err
-        return json.loads(capsys.readouterr().out)
+        code, out, err = run_cli(monkeypatch, capsys, *args)
+        assert not code, err
+        return json.loads(out)
 
     loaded = run("ingest", "products", str(_jsonl(tmp_path / "p.jsonl", PRODUCTS)), "--format", "json")
     assert loaded["inserted"] == 4
