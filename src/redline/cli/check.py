@@ -78,11 +78,13 @@ def request_from_object(obj: dict[str, Any]) -> CheckRequest:
 
 def _originality(context: CliContext, text: str, account_id: str | None) -> dict | None:
     """The originality report when the data home has a corpus index (else None)."""
-    try:
-        from redline.originality import report_for_check
-    except ImportError:
+    from redline.home import DataHome
+    from redline.originality import report_for_check
+
+    home = DataHome.resolve(context.home_dir)  # not created: a check alone leaves no data home behind
+    if not home.root.exists():
         return None
-    return report_for_check(context.home, text, account_id, context.policy)
+    return report_for_check(home, text, account_id, context.policy)
 
 
 def result_payload(result: CheckResult, originality: dict | None = None) -> dict[str, Any]:
