@@ -8,8 +8,6 @@ recomputed); per-account results and the run log go to the relational store.
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -17,10 +15,10 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, insert, select
 
 from redline.store.database import Database
+from redline.store.parquet_files import write_parquet_atomically
 from redline.store.health_tables import AccountHealthDay, HealthRun
 
 TEXT_COLUMNS = ("text_q2", "text_q3", "text_c1", "text_c2", "text_c3")
@@ -134,20 +132,7 @@ def note_results_dir(root: Path) -> Path:
 
 def write_note_results(root: Path, day: date, table: pa.Table) -> Path:
     """Replace the day's note results atomically."""
-    directory = note_results_dir(root) / f"day={day.isoformat()}"
-    directory.mkdir(parents=True, exist_ok=True)
-    temporary = directory / f".tmp-{uuid.uuid4().hex}.parquet"
-    final = directory / "notes.parquet"
-    try:
-        with open(temporary, "wb") as handle:
-            pq.write_table(table, handle, compression="zstd")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, final)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return final
+    return write_parquet_atomically(table, note_results_dir(root) / f"day={day.isoformat()}" / "notes.parquet")
 
 
 def note_result_days(root: Path) -> list[date]:

@@ -13,7 +13,6 @@ Writes are atomic and idempotent:
 from __future__ import annotations
 
 import fcntl
-import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from redline.events.schema import EVENT_SCHEMA
+from redline.store.parquet_files import write_parquet_atomically
 
 PART_GLOB = "part-*.parquet"
 
@@ -117,22 +117,7 @@ class EventLake:
         return WriteResult(written, duplicates, tuple(files))
 
     def _write_atomically(self, day: date, part: pa.Table) -> Path:
-        directory = self.day_dir(day)
-        directory.mkdir(parents=True, exist_ok=True)
-        name = uuid.uuid4().hex
-        temporary = directory / f".tmp-{name}.parquet"
-        final = directory / f"part-{name}.parquet"
-        try:
-            with open(temporary, "wb") as handle:
-                pq.write_table(part, handle, compression="zstd")
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, final)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
-        _fsync_directory(directory)
-        return final
+        return write_parquet_atomically(part, self.day_dir(day) / f"part-{uuid.uuid4().hex}.parquet")
 
 
 def _first_of_each_id(table: pa.Table) -> tuple[pa.Table, int]:
@@ -145,9 +130,3 @@ def _first_of_each_id(table: pa.Table) -> tuple[pa.Table, int]:
     return table.filter(keep), table.num_rows - len(firsts)
 
 
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
