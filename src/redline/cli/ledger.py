@@ -46,7 +46,7 @@ def add(
     check_format(format)
     if source not in SOURCES or source in ("appeal", "compliance"):
         raise InputError(f"--source 只能是 algorithm、report_review、review 或 manual，收到 `{source}`")
-    from redline.store.ledger import account_state, record_violation
+    from redline.store.ledger import record_violation
 
     context = cli_context(ctx)
     entry = record_violation(
@@ -61,7 +61,14 @@ def add(
         reason=reason,
         actor=actor,
     )
-    state = account_state(context.database, context.policy, account, entry.created)
+    _report_recorded(context, entry, format)
+
+
+def _report_recorded(context, entry, format: str) -> None:
+    """What `ledger add` and `ledger credit` print: the new entry and the account's state after it."""
+    from redline.store.ledger import account_state
+
+    state = account_state(context.database, context.policy, entry.account_id, entry.created)
     if format == "json":
         print_json({"entry": entry.to_dict(), **_sanctions_payload(state)})
         return
@@ -80,16 +87,11 @@ def credit(
 ) -> None:
     """记录合规行为（如发布优质科普），按策略逐步恢复分数。"""
     check_format(format)
-    from redline.store.ledger import account_state, record_credit
+    from redline.store.ledger import record_credit
 
     context = cli_context(ctx)
     entry = record_credit(context.database, context.policy, account, note_id=note, at=parse_write_time(at), reason=reason)
-    state = account_state(context.database, context.policy, account, entry.created)
-    if format == "json":
-        print_json({"entry": entry.to_dict(), **_sanctions_payload(state)})
-        return
-    console.print(f"[green]已记录[/green] {_entry_line(entry)}", highlight=False, soft_wrap=True)
-    _print_state(state)
+    _report_recorded(context, entry, format)
 
 
 @ledger_app.command("reverse")
