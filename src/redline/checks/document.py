@@ -90,6 +90,3 @@ class Document:
         first_line = self.original.split("\n", 1)[0]
         end = min(len(first_line), 80) or min(len(self.original), 80)
         return Finding(rule, severity, 0, end, self.original[:end], evidence, advice, points, sanction, self.field_name)
-
-    def excerpt_around(self, start: int, end: int, margin: int = 10) -> str:
-        return self.text[max(0, start - margin) : end + margin]

@@ -9,8 +9,6 @@ only there are handed to the detectors with spans in the normalised text.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
 import re
 
 import ahocorasick_rs
@@ -93,11 +91,7 @@ class Checker:
         self._separators = policy.text.spaced_separators
         self._max_run = policy.text.spaced_max_run
 
-    def scan(self, text: str) -> list[list[Hit]]:
-        """Hits per detector (index-aligned with `self.detectors`)."""
-        return self.scan_weighted(text)[0]
-
-    def scan_weighted(self, text: str) -> tuple[list[list[Hit]], WeightedMatches | None]:
+    def scan(self, text: str) -> tuple[list[list[Hit]], WeightedMatches | None]:
         """Hits per detector (index-aligned with `self.detectors`): the words as written, then
         Han words spelled with separators between their characters; and, for the detector that
         weighs words, the sum of its weights over all matches."""
@@ -133,10 +127,6 @@ class Checker:
         return per_detector, weighted
 
     @property
-    def vocabulary_size(self) -> int:
-        return len(self._words)
-
-    @property
     def vocabulary_words(self) -> list[str]:
         """Every word of every detector, weighed words included (the sentiment model's
         n-grams): what a bare word-list scan would look for."""
@@ -146,7 +136,7 @@ class Checker:
         self, request: CheckRequest, text: str, field_name: str, scores: dict[str, float], carried: dict[str, object]
     ) -> list[Finding]:
         doc = Document(request, self.policy, self.normalizer.normalize(text), field_name, scores, carried=carried)
-        hits, doc.weighted = self.scan_weighted(doc.text)
+        hits, doc.weighted = self.scan(doc.text)
         for detector, detector_hits in zip(self.detectors, hits):
             doc.findings.extend(detector.detect(doc, detector_hits))
         return doc.findings
@@ -185,10 +175,3 @@ def check(request: CheckRequest, policy: Policy | None = None) -> CheckResult:
 def check_text(text: str, policy: Policy | None = None, **request_fields) -> CheckResult:
     """Convenience: `check_text("加我vx abc123", kind="comment")`."""
     return check(CheckRequest(text=text, **request_fields), policy)
-
-
-def group_hits(hits: Sequence[Hit]) -> dict[object, list[Hit]]:
-    grouped: dict[object, list[Hit]] = defaultdict(list)
-    for hit in hits:
-        grouped[hit.tag].append(hit)
-    return grouped
