@@ -21,6 +21,7 @@ _ABSOLUTE, _ALLOWED = "absolute", "allowed"
 
 class AdlawDetector:
     family = "adlaw"
+    needs_hits = True  # no word of its lists in the text: nothing to find
 
     def __init__(self, policy: Policy):
         self.section = policy.checks.adlaw

@@ -31,6 +31,7 @@ _CLAIM, _ALLOWED, _CATEGORY, _NARRATIVE, _CONTEXT = "claim", "allowed", "categor
 
 class ClaimsDetector:
     family = "claim"
+    needs_hits = True  # no word of its lists in the text: nothing to find
 
     def __init__(self, policy: Policy):
         claims = policy.checks.claims

@@ -21,6 +21,8 @@ class Detector(Protocol):
     family: str
     # Optional: `spaced = False` opts out of hits for words spelled with separators between
     # their characters (最 有 效), which the engine finds by default.
+    # Optional: `needs_hits = True` declares that without a hit the detector finds nothing and
+    # records nothing (no score, nothing carried), so the engine skips it on such texts.
 
     def vocabulary(self) -> Iterable[tuple[str, object]]:
         """(word, tag) pairs; the tag comes back on each hit."""

@@ -114,6 +114,10 @@ class _Claimed:
         insort(self._spans, (start, end))
 
 
+_NOT_DIGITS = bytes(b for b in range(256) if not 0x30 <= b <= 0x39)
+_NOT_LETTERS = bytes(b for b in range(256) if not (0x41 <= b <= 0x5A or 0x61 <= b <= 0x7A))
+
+
 def _is_ascii_letter(char: str) -> bool:
     return "a" <= char <= "z"
 
@@ -179,6 +183,10 @@ class DiversionDetector:
         spaced = [w for w in normalized if len(w) >= 2]
         spaced_alternatives = sorted(set(spaced), key=len, reverse=True)
         self._spaced_words = re.compile("|".join(word_sep_run.join(re.escape(ch) for ch in w) for w in spaced_alternatives))
+        # Such a spelling has a separator run between two characters of those words; most texts
+        # have no such place and skip the long alternation above.
+        spaced_chars = re.escape("".join(sorted({ch for w in spaced_alternatives for ch in w})))
+        self._spaced_gate = re.compile(f"[{spaced_chars}][{re.escape(p.word_separators)}]{{1,{run}}}[{spaced_chars}]") if spaced_chars else None
         self._strip_word_separators = re.compile(f"[{re.escape(p.word_separators)}]+")
         self._strip_separators = re.compile(f"[{dsep}()（）]+")
         units = _alternation(p.id_unit_suffixes)
@@ -226,6 +234,7 @@ class DiversionDetector:
         self._email_local = re.compile("[a-z0-9][a-z0-9._%+\\-]{0,63}\\s{0,2}$")
         self._email_rest = re.compile(f"\\s{{0,2}}(?P<host>[a-z0-9][a-z0-9\\-]*(?:\\.[a-z0-9\\-]+)*)\\s{{0,2}}(?P<dot>{dot_forms})\\s{{0,2}}(?P<tld>{tlds})(?![a-z])")
         self._email_domains = frozenset(p.email_domains)
+        self._addresses_need_letters = bool(p.url_tlds) and all(re.search("[a-z]", tld) for tld in p.url_tlds)
         # URLs: a scheme or www., or host labels ending in a known top-level domain.
         url_chars = r"[a-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]"
         self._scheme_url = re.compile(rf"(?:https?|ftp)://{url_chars}+|www\.[a-z0-9\-]+(?:\.[a-z0-9\-]+)+{url_chars}*")
@@ -308,6 +317,8 @@ class DiversionDetector:
 
     def _spaced_hits(self, text: str) -> list[Hit]:
         """Contact and cue words written with separators between their characters."""
+        if self._spaced_gate is None or self._spaced_gate.search(text) is None:
+            return []
         found: list[Hit] = []
         for match in self._spaced_words.finditer(text):
             written = match.group()
@@ -491,6 +502,14 @@ class DiversionDetector:
     # -- bare contacts ----------------------------------------------------------------------
 
     def _bare_contacts(self, text: str, earlier: list[_Candidate]) -> list[_Candidate]:
+        # What the text's ASCII characters allow: a phone number needs enough digits; an e-mail
+        # address, a link and a share code need letters (every top-level domain has one).
+        # Most texts are ruled out here, before any pattern runs.
+        ascii_part = text.encode("ascii", "ignore")
+        may_hold_number = len(ascii_part.translate(None, _NOT_DIGITS)) >= self._min_number_digits
+        may_hold_address = not self._addresses_need_letters or bool(ascii_part.translate(None, _NOT_LETTERS))
+        if not may_hold_number and not may_hold_address:
+            return []
         found: list[_Candidate] = []
         claimed = _Claimed((c.start, c.end) for c in earlier if c.violation)
 
@@ -499,11 +518,13 @@ class DiversionDetector:
                 claimed.add(start, end)
                 found.append(_Candidate(start, end, channel, True, evidence))
 
-        for start, end, digits, mobile in self._numbers(text):
+        for start, end, digits, mobile in self._numbers(text) if may_hold_number else ():
             if self._number_context is not None and self._number_context.search(text, max(0, start - self.p.number_context_window), start):
                 continue  # 订单号 / 型号 …: a code, not a phone
             kind = "中国大陆手机号" if mobile else "固定电话/热线号码"
             report("phone", start, end, f"文中直接给出{kind}「{digits}」。")
+        if not may_hold_address:
+            return found
         for start, end, address in self._emails(text):
             report("email", start, end, f"文中给出邮箱地址「{address}」。")
         for start, end, link, strength in self._links(text):

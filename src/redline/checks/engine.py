@@ -10,6 +10,8 @@ only there are handed to the detectors with spans in the normalised text.
 from __future__ import annotations
 
 import re
+from itertools import compress
+from operator import itemgetter
 
 import ahocorasick_rs
 
@@ -22,22 +24,31 @@ from redline.policy.cache import PerPolicy
 from redline.text.compact import HAN, compact_han_gaps
 from redline.text.normalize import normalizer_for
 
+_first, _second = itemgetter(0), itemgetter(1)
+
 
 class WeightedMatches:
     """The weighted detector's view of one scan: the sum of its weights over every match, and the
     raw matches (word id, start, end) to look through only when evidence is wanted."""
 
-    __slots__ = ("total", "_matches", "_checker")
+    __slots__ = ("total", "_matches", "_word_ids", "_checker")
 
-    def __init__(self, total: float, matches: list, checker: "Checker"):
+    def __init__(self, total: float, matches: list, word_ids: list[int], checker: "Checker"):
         self.total = total
         self._matches = matches
+        self._word_ids = word_ids
         self._checker = checker
 
-    def words(self) -> list[tuple[str, float, int, int]]:
-        """(word, weight, start, end) of the weighted matches, in text order."""
+    def evidence(self) -> tuple[list[int], list[float], set[str]]:
+        """The start and weight of every match (in the scan's order; words that only other
+        detectors own weigh 0) and the distinct weighted words matched."""
         words, weight_of = self._checker._words, self._checker._weight_of
-        return [(words[i], weight_of[i], s, e) for i, s, e in self._matches if weight_of[i]]
+        word_ids = self._word_ids
+        return (
+            list(map(_second, self._matches)),
+            list(map(weight_of.__getitem__, word_ids)),
+            {words[i] for i in set(word_ids) if weight_of[i]},
+        )
 
 
 class Checker:
@@ -79,17 +90,28 @@ class Checker:
         self._weight_of = [weights.get(word_id, 0.0) for word_id in range(len(words))]
         self._words = words
         self._owners = owners
+        self._is_owned = [bool(word_owners) for word_owners in owners]
         self._automaton = ahocorasick_rs.AhoCorasick(words) if words else None
         # Han words that may also be spelled with separators between their characters (最 有 效),
-        # for the detectors that want them (a detector opts out with `spaced = False`).
+        # for the detectors that want them (a detector opts out with `spaced = False`): their own
+        # automaton, run over the compacted copy of the texts that have such separators.
         han_word = re.compile(f"[{HAN}]{{2,}}")
-        self._spaced_owners = [
-            [(index, tag) for index, tag in word_owners if getattr(self.detectors[index], "spaced", True)]
-            if han_word.fullmatch(word) else []
-            for word, word_owners in zip(words, owners)
-        ]
+        spaced_words: list[str] = []
+        self._spaced_owners: list[list[tuple[int, object]]] = []
+        for word, word_owners in zip(words, owners):
+            wanting = [(index, tag) for index, tag in word_owners if getattr(self.detectors[index], "spaced", True)]
+            if wanting and han_word.fullmatch(word):
+                spaced_words.append(word)
+                self._spaced_owners.append(wanting)
+        self._spaced_words = spaced_words
+        self._spaced_automaton = ahocorasick_rs.AhoCorasick(spaced_words) if spaced_words else None
         self._separators = policy.text.spaced_separators
         self._max_run = policy.text.spaced_max_run
+        # A detector that declares `needs_hits = True` says: without a hit of its vocabulary it
+        # finds nothing and records nothing, so it is not called at all (most texts).
+        self._needs_hits = [getattr(detector, "needs_hits", False) for detector in self.detectors]
+        self._max_chars = policy.checks.max_chars
+        self._policy_version = policy.version
 
     def scan(self, text: str) -> tuple[list[list[Hit]], WeightedMatches | None]:
         """Hits per detector (index-aligned with `self.detectors`): the words as written, then
@@ -97,33 +119,30 @@ class Checker:
         weighs words, the sum of its weights over all matches."""
         per_detector: list[list[Hit]] = [[] for _ in self.detectors]
         if self._automaton is None or not text:
-            return per_detector, None if self._weighted_detector is None else WeightedMatches(0.0, [], self)
+            return per_detector, None if self._weighted_detector is None else WeightedMatches(0.0, [], [], self)
         words, owners = self._words, self._owners
         matches = self._automaton.find_matches_as_indexes(text, overlapping=True)
+        # Most matches of a note are weighed n-grams nobody wants one by one: the weights are
+        # summed and the owned matches picked out without a Python loop over all of them.
+        word_ids = list(map(_first, matches))
         weighted = None
         if self._weighted_detector is not None:
-            weight_of = self._weight_of
-            weighted = WeightedMatches(sum(map(weight_of.__getitem__, [m[0] for m in matches])), matches, self)
-        for word_id, start, end in matches:
-            word_owners = owners[word_id]
-            if word_owners:
-                word = words[word_id]
-                for detector_index, tag in word_owners:
-                    per_detector[detector_index].append(Hit(start, end, word, tag))
-        compacted = compact_han_gaps(text, self._separators, self._max_run)
-        if compacted is not None:
-            compact, positions = compacted
-            spaced_owners = self._spaced_owners
-            for word_id, start, end in self._automaton.find_matches_as_indexes(compact, overlapping=True):
-                word_owners = spaced_owners[word_id]
-                if not word_owners:
-                    continue
-                o_start, o_end = int(positions[start]), int(positions[end - 1]) + 1
-                if o_end - o_start == end - start:
-                    continue  # written without separators: found above
-                word = words[word_id]
-                for detector_index, tag in word_owners:
-                    per_detector[detector_index].append(Hit(o_start, o_end, word, tag))
+            weighted = WeightedMatches(sum(map(self._weight_of.__getitem__, word_ids)), matches, word_ids, self)
+        for word_id, start, end in compress(matches, map(self._is_owned.__getitem__, word_ids)):
+            word = words[word_id]
+            for detector_index, tag in owners[word_id]:
+                per_detector[detector_index].append(Hit(start, end, word, tag))
+        if self._spaced_automaton is not None:
+            compacted = compact_han_gaps(text, self._separators, self._max_run)
+            if compacted is not None:
+                spaced_words, spaced_owners, position = self._spaced_words, self._spaced_owners, compacted.position
+                for word_id, start, end in self._spaced_automaton.find_matches_as_indexes(compacted.text, overlapping=True):
+                    o_start, o_end = position(start), position(end - 1) + 1
+                    if o_end - o_start == end - start:
+                        continue  # written without separators: found above
+                    word = spaced_words[word_id]
+                    for detector_index, tag in spaced_owners[word_id]:
+                        per_detector[detector_index].append(Hit(o_start, o_end, word, tag))
         return per_detector, weighted
 
     @property
@@ -137,27 +156,37 @@ class Checker:
     ) -> list[Finding]:
         doc = Document(request, self.policy, self.normalizer.normalize(text), field_name, scores, carried=carried)
         hits, doc.weighted = self.scan(doc.text)
-        for detector, detector_hits in zip(self.detectors, hits):
-            doc.findings.extend(detector.detect(doc, detector_hits))
-        return doc.findings
+        findings = doc.findings
+        for detector, detector_hits, needs_hits in zip(self.detectors, hits, self._needs_hits):
+            if needs_hits and not detector_hits:
+                continue  # nothing of its vocabulary in the text: it has nothing to say
+            found = detector.detect(doc, detector_hits)
+            if found:
+                findings.extend(found)
+        return findings
 
     def check(self, request: CheckRequest) -> CheckResult:
-        notes: list[str] = []
+        notes: tuple[str, ...] = ()
         text = request.text
-        limit = self.policy.checks.max_chars
+        limit = self._max_chars
         if len(text) > limit:
-            notes.append(f"文本共 {len(text)} 字，超过上限 {limit} 字，只检查了前 {limit} 字。")
+            notes = (f"文本共 {len(text)} 字，超过上限 {limit} 字，只检查了前 {limit} 字。",)
             text = text[:limit]
         scores: dict[str, float] = {}
-        findings: list[Finding] = []
         carried: dict[str, object] = {}
+        findings: list[Finding] = []
         if request.title:
             # The title is checked on its own (its offsets are into the title), then the body,
             # which may count what the title's detectors carried over (`Document.carried`).
-            findings.extend(self.check_field(request, request.title[:limit], "title", {}, carried))
-        findings.extend(self.check_field(request, text, "text", scores, carried))
-        findings.sort(key=lambda f: (f.field != "title", f.start, f.end, f.rule))
-        return CheckResult(verdict_of(findings), tuple(findings), scores, self.policy.version, tuple(notes))
+            findings = self.check_field(request, request.title[:limit], "title", {}, carried)
+        findings += self.check_field(request, text, "text", scores, carried)
+        if len(findings) > 1:
+            findings.sort(key=_finding_order)
+        return CheckResult(verdict_of(findings), tuple(findings), scores, self._policy_version, notes)
+
+
+def _finding_order(finding: Finding) -> tuple:
+    return (finding.field != "title", finding.start, finding.end, finding.rule)
 
 
 _CHECKERS: PerPolicy[Checker] = PerPolicy(Checker)

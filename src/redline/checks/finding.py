@@ -77,6 +77,8 @@ class CheckResult:
 
 
 def verdict_of(findings: tuple[Finding, ...] | list[Finding]) -> Verdict:
+    if not findings:
+        return "pass"
     severities = {f.severity for f in findings}
     if "violation" in severities:
         return "violation"

@@ -24,6 +24,8 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 import ahocorasick_rs
@@ -46,9 +48,11 @@ NOT_QUESTION = "not_question"
 
 # Sentences end at these (normalised: full-width forms are already half-width).
 # A full stop between digits (3.5岁) is a decimal point, not the end of a sentence.
-_SENTENCE = re.compile(r"(?:[^。.!?;\n…]|\.(?=\d))+")
-_CLAUSE = re.compile(r"(?:[^。.!?;\n…,、:]|\.(?=\d))+")
+# (Runs of ordinary characters are matched as one piece: the same spans, far fewer steps.)
+_SENTENCE = re.compile(r"(?:[^。.!?;\n…]+|\.(?=\d))+")
+_CLAUSE = re.compile(r"(?:[^。.!?;\n…,、:]+|\.(?=\d))+")
 _EVIDENCE_WORDS = 3
+_first, _second = itemgetter(0), itemgetter(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,17 +128,20 @@ class SentimentAnalyzer:
         negative_span: Span | None = None
         words: tuple[str, ...] = ()
         if negative >= self.settings.negative_threshold:
-            matches = weighted.words() if weighted is not None else self.weighted_matches(text)
-            negative_span = _heaviest_clause(text, matches)
-            words = _strongest_words([word for word, *_ in matches], self.weights)
+            starts, weights, ngrams = weighted.evidence() if weighted is not None else self.evidence(text)
+            negative_span = _heaviest_clause(text, starts, weights)
+            words = _strongest_words(ngrams, self.weights)
         return SentimentReading(negative, question, negative_span, words)
 
-    def weighted_matches(self, text: str) -> list[tuple[str, float, int, int]]:
-        """(n-gram, weight, start, end) of every match in a normalised text, in text order."""
+    def evidence(self, text: str) -> tuple[list[int], list[float], set[str]]:
+        """The start and weight of every n-gram match in a normalised text (in the scan's order)
+        and the distinct n-grams matched."""
         if self._weight_automaton is None or not text:
-            return []
-        words, weights = self._weighted, self._weights
-        return [(words[i], weights[i], s, e) for i, s, e in self._weight_automaton.find_matches_as_indexes(text, overlapping=True)]
+            return [], [], set()
+        matches = self._weight_automaton.find_matches_as_indexes(text, overlapping=True)
+        word_ids = list(map(_first, matches))
+        words = self._weighted
+        return list(map(_second, matches)), list(map(self._weights.__getitem__, word_ids)), {words[i] for i in set(word_ids)}
 
 
 def combine_lexicon(model: dict[str, float], negative_words: Sequence[str], positive_words: Sequence[str], strength: float) -> dict[str, float]:
@@ -206,24 +213,25 @@ def _trimmed(text: str, start: int, end: int) -> Span:
     return Span(start, end)
 
 
-def _heaviest_clause(text: str, matches: Sequence[tuple[str, float, int, int]]) -> Span | None:
-    """The clause whose n-grams weigh most towards negative (where a reader should look)."""
-    clauses = [(m.start(), m.end()) for m in _CLAUSE.finditer(text)]
+def _heaviest_clause(text: str, starts: Sequence[int], weights: Sequence[float]) -> Span | None:
+    """The clause whose n-grams (their start positions and weights) weigh most towards negative
+    (where a reader should look); a match before the first clause counts for the first."""
+    clauses = [m.span() for m in _CLAUSE.finditer(text)]
     if not clauses:
         return None
-    starts = [start for start, _ in clauses]
+    later_starts = [start for start, _ in clauses[1:]]
     totals = [0.0] * len(clauses)
-    for _, weight, start, _ in matches:
-        totals[max(bisect_right(starts, start) - 1, 0)] += weight
-    best = max(range(len(clauses)), key=lambda i: (totals[i], -i))
+    for clause, weight in zip(map(bisect_right, repeat(later_starts), starts), weights):
+        totals[clause] += weight
+    best = totals.index(max(totals))  # the first of equally heavy clauses
     return _trimmed(text, *clauses[best])
 
 
-def _strongest_words(ngrams: Sequence[str], weights: dict[str, float]) -> tuple[str, ...]:
+def _strongest_words(ngrams: Iterable[str], weights: dict[str, float]) -> tuple[str, ...]:
     """The few most negative n-grams, longest first among overlaps (不好用 over 好用 and 不好)."""
-    ranked = sorted((word for word in set(ngrams) if weights[word] > 0), key=lambda w: (-weights[w], w))
+    ranked = sorted((-weights[word], word) for word in ngrams if weights[word] > 0)
     chosen: list[str] = []
-    for word in ranked:
+    for _, word in ranked:
         if any(word in other or other in word for other in chosen):
             continue
         chosen.append(word)

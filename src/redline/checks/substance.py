@@ -83,16 +83,22 @@ class SubstanceDetector:
         if not visible or not text:
             return length, 0.0
         codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-        informative = int(np.count_nonzero(_informative_table()[codes]))
+        informative = _informative_table()[codes]  # a fresh array: positions are struck out below
         # Filler words, and all but the first character of long runs of one character, do not
-        # count (positions collected once, so overlapping fillers and runs are not subtracted twice).
-        excluded: set[int] = set()
+        # count. Runs are looked for only when some stretch of the text could hold one.
         for hit in fillers:
-            excluded.update(range(hit.start, hit.end))
-        for run in self._repeat_run.finditer(text):
-            excluded.update(range(run.start() + 1, run.end()))
-        informative -= sum(1 for position in excluded if text[position].isalnum())
-        return length, min(1.0, informative / visible)
+            informative[hit.start : hit.end] = False
+        if self._may_repeat(codes):
+            for run in self._repeat_run.finditer(text):
+                informative[run.start() + 1 : run.end()] = False
+        return length, min(1.0, int(np.count_nonzero(informative)) / visible)
+
+    def _may_repeat(self, codes: np.ndarray) -> bool:
+        """Whether some character is followed by `repeat_run_min − 1` copies of itself."""
+        same_as_next = codes[1:] == codes[:-1]
+        for _ in range(self.section.repeat_run_min - 2):
+            same_as_next = same_as_next[1:] & same_as_next[:-1]
+        return bool(same_as_next.any())
 
     # -- findings --------------------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ _ADVICE = {
 
 class ValuesDetector:
     family = "values"
+    needs_hits = True  # no word of its lists in the text: nothing to find
 
     def __init__(self, policy: Policy):
         self.section = policy.checks.values

@@ -7,31 +7,55 @@ word spelled with separators between its characters is found by scanning this co
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import lru_cache
 
-import numpy as np
-
 HAN = "\u3400-\u4dbf\u4e00-\u9fff"
+_HAN_CHAR = re.compile(f"[{HAN}]")
 
 
 @lru_cache(maxsize=16)
-def _gap_pattern(separators: str, max_run: int) -> re.Pattern[str]:
-    return re.compile(f"(?<=[{HAN}])[{re.escape(separators)}]{{1,{max_run}}}(?=[{HAN}])")
+def _run_pattern(separators: str, max_run: int) -> re.Pattern[str]:
+    # A separator run that a Han character follows; whether one also precedes it is checked
+    # on the few runs found (a look-behind here would be tried at every position of the text).
+    return re.compile(f"[{re.escape(separators)}]{{1,{max_run}}}(?=[{HAN}])")
 
 
-def compact_han_gaps(text: str, separators: str, max_run: int) -> tuple[str, np.ndarray] | None:
-    """`text` without the separator runs (1..max_run long) between two Han characters, and the
-    position in `text` of every kept character; None when there is no such run."""
+class CompactedText:
+    """`text` without the separator runs between Han characters, and the way back."""
+
+    __slots__ = ("text", "_cuts", "_removed")
+
+    def __init__(self, text: str, cuts: list[int], removed: list[int]):
+        self.text = text
+        self._cuts = cuts  # compacted position of each cut, ascending
+        self._removed = removed  # characters removed at or before each cut (running total)
+
+    def position(self, index: int) -> int:
+        """The position in the uncompacted text of compacted character `index`."""
+        cut = bisect_right(self._cuts, index)
+        return index + (self._removed[cut - 1] if cut else 0)
+
+
+def compact_han_gaps(text: str, separators: str, max_run: int) -> CompactedText | None:
+    """`text` without the separator runs (1..max_run long) between two Han characters; None when
+    there is no such run."""
     if not separators:
         return None
-    gaps = [match.span() for match in _gap_pattern(separators, max_run).finditer(text)]
-    if not gaps:
-        return None
-    keep = np.ones(len(text), dtype=bool)
-    pieces, cursor = [], 0
-    for start, end in gaps:
-        keep[start:end] = False
+    pieces: list[str] = []
+    cuts: list[int] = []
+    removed: list[int] = []
+    cursor = total = 0
+    for run in _run_pattern(separators, max_run).finditer(text):
+        start, end = run.span()
+        if start == 0 or _HAN_CHAR.match(text, start - 1) is None:
+            continue
         pieces.append(text[cursor:start])
         cursor = end
+        total += end - start
+        cuts.append(start - (total - (end - start)))
+        removed.append(total)
+    if not cuts:
+        return None
     pieces.append(text[cursor:])
-    return "".join(pieces), np.flatnonzero(keep)
+    return CompactedText("".join(pieces), cuts, removed)
