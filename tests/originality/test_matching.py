@@ -161,3 +161,33 @@ def test_many_copies_of_a_viral_note_still_match(home, policy, rng):
     # Work stays bounded: at most max_candidates earlier notes are verified.
     section = policy.originality
     assert 1 < len(result.matches) <= section.max_candidates
+
+
+def test_a_source_that_repeats_its_paragraph_is_matched_by_a_copy(home, policy, rng):
+    from redline.originality import IndexParams
+    from redline.store.corpus import CorpusStore, notes_dir
+
+    store = CorpusStore.open(notes_dir(home.corpus_dir), IndexParams.from_policy(policy))
+    paragraph = make_note(rng, 120)
+    add(store, policy, {"echo": "\n\n".join([paragraph] * 3), "other": make_note(rng)})
+    for copy in (paragraph, edit(rng, paragraph, 0.05), "\n\n".join([paragraph] * 3)):
+        result = report(store, policy, copy)
+        assert [m.note_id for m in result.matches] == ["echo"]
+        assert result.duplicate_ratio >= 0.85, result.duplicate_ratio
+        assert result.low_quality
+    # The passages point at the copied paragraph, not at a stray phrase.
+    own = make_note(rng, 100)
+    result = report(store, policy, own + paragraph)
+    assert [m.note_id for m in result.matches] == ["echo"]
+    (start, end), = result.matches[0].spans
+    assert abs(start - len(own)) <= 2 and abs(end - (len(own) + len(paragraph))) <= 2
+
+
+def test_a_run_of_one_repeated_character_is_not_a_copy(home, policy, rng):
+    from redline.originality import IndexParams
+    from redline.store.corpus import CorpusStore, notes_dir
+
+    store = CorpusStore.open(notes_dir(home.corpus_dir), IndexParams.from_policy(policy))
+    add(store, policy, {"laugh": make_note(rng, 150) + "哈" * 12 + make_note(rng, 150)})
+    result = report(store, policy, "哈" * 60)
+    assert result.matches == []

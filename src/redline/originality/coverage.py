@@ -2,11 +2,18 @@
 
 A shingle of the text is matched when the source has the same shingle; it covers its k
 characters. Matched shingles chain into one passage while they stay in step with the source
-(the offset between their position in the text and in the source changes by at most `shift`
-from one to the next, so inserting or deleting a few characters is allowed) and while the
-uncovered gap between them is at most `gap` characters (a copy with a word swapped here and
-there stays one passage). A shingle the source contains several times covers characters but
-does not chain (it has no single position to be in step with).
+(the offset between their position in the text and in the source, the diagonal, changes by at
+most `shift` from one to the next, so inserting or deleting a few characters is allowed) and
+while the uncovered gap between them is at most `gap` characters (a copy with a word swapped
+here and there stays one passage). Two matched shingles that overlap in the text (less than k
+apart) must be on the same diagonal: an edit between them would have left no matched shingle in
+between, so an overlapping pair on different diagonals is a repetition, not a copy (this is what
+keeps "哈哈哈哈…" from chaining against a shorter run of the same character).
+
+A shingle the source contains several times (a paragraph the source repeats, a phrase it uses
+twice) is resolved to one occurrence: the one in step with the nearest shingle of the text that
+the source has only once, or, when the source repeats everything the text shares with it, the
+first occurrence (so all of a copied paragraph lands on the same repetition and chains).
 Shingles that merely occur somewhere in the source, out of step with each other (common
 phrases scattered through two unrelated notes), do not chain. A passage with fewer than
 `min_chars` covered characters is not copying (a quoted common phrase, a shared hashtag), so its
@@ -22,25 +29,16 @@ import numpy as np
 
 @dataclass(frozen=True, slots=True)
 class CopiedPassages:
-    """`mask[i]` is True for copied content characters; `spans` are the passages, [start, end)
-    in content positions (a passage's span may include a few edited characters)."""
+    """`mask[i]` is True for copied content characters, `copied_chars` counts them; `spans` are
+    the passages, [start, end) in content positions (a passage's span may include a few edited
+    characters)."""
 
     mask: np.ndarray
     spans: list[tuple[int, int]]
-
-    @property
-    def copied_chars(self) -> int:
-        return int(np.count_nonzero(self.mask))
+    copied_chars: int
 
 
-_SLOT_SHIFT = np.uint64(40)  # key = source slot << 40 | top 40 bits of the shingle hash
-_HASH_SHIFT = np.uint64(24)
-
-
-def _keys(slots: np.ndarray, hashes: np.ndarray) -> np.ndarray:
-    # Keys sort by source first, so one pair's lookups all land in one small, cached stretch of
-    # the sorted array (a random-order search over all sources is several times slower).
-    return (slots.astype(np.uint64) << _SLOT_SHIFT) | (hashes >> _HASH_SHIFT)
+_MAX_KEY_BITS = 31  # pair and position bits in a sort key: at least 32 bits are left for the hash
 
 
 def verify_pairs(
@@ -59,126 +57,206 @@ def verify_pairs(
 
     Texts and sources are given as shingle hashes laid back to back (`*_starts`, n + 1 long; a
     text of L content characters has L - k + 1 shingles, or none when shorter than k). Every
-    pair is verified in the same few vectorised passes: the sources' shingles keyed by
-    (source, hash) and sorted once, every pair's text shingles looked up in them, the matches
-    chained and measured per pair.
+    pair is verified in the same few vectorised passes: the shingles of both sides of every
+    pair sorted together once (so equal shingles of a pair meet), repeated shingles resolved to
+    one occurrence, the matches chained and measured per pair.
     """
     pairs = len(pair_text)
     if not pairs:
         return []
-    # Sources' shingles, sorted by (source, hash) folded into one key. At most 2**24 sources
-    # per call.
-    source_counts = np.diff(source_starts)
-    source_of = np.repeat(np.arange(len(source_counts), dtype=np.uint64), source_counts)
-    source_keys = _keys(source_of, source_hashes)
-    order = np.argsort(source_keys)  # no need for stability: repeated shingles do not chain
-    sorted_keys = source_keys[order]
-
-    # Every pair's text shingles, pair after pair.
     text_counts = np.diff(text_starts)[pair_text]
-    total = int(text_counts.sum())
-    pair_of = np.repeat(np.arange(pairs), text_counts)
-    first_of_pair = np.cumsum(text_counts) - text_counts
-    position = np.arange(total) - first_of_pair[pair_of]  # shingle position within its text
-    looked_up = text_hashes[text_starts[pair_text][pair_of] + position]
-    keys = _keys(pair_source[pair_of], looked_up)
-    slots = np.searchsorted(sorted_keys, keys)
-    np.minimum(slots, max(len(sorted_keys) - 1, 0), out=slots)
-    hit = np.flatnonzero(sorted_keys[slots] == keys) if len(sorted_keys) else np.zeros(0, dtype=np.int64)
-    # Keys keep 40 bits of the hash (the source is exact, in the high bits): confirm the hash.
-    source_index = order[slots[hit]]
-    exact = source_hashes[source_index] == looked_up[hit]
-    hit, source_index = hit[exact], source_index[exact]
+    source_counts = np.diff(source_starts)[pair_source]
+    position_bits = max(int(max(text_counts.max(), source_counts.max())).bit_length(), 1)
+    pair_bits = max(int(pairs - 1).bit_length(), 1)
+    if pair_bits + position_bits > _MAX_KEY_BITS and pairs > 1:  # too many pairs for one key: halve
+        half = pairs // 2
+        return (verify_pairs(text_hashes, text_starts, source_hashes, source_starts, pair_text[:half],
+                             pair_source[:half], k, gap, shift, min_chars)
+                + verify_pairs(text_hashes, text_starts, source_hashes, source_starts, pair_text[half:],
+                               pair_source[half:], k, gap, shift, min_chars))
     results: list[CopiedPassages | None] = [None] * pairs
-    if not len(hit):
+    matched = _matched_shingles(text_hashes, text_starts, source_hashes, source_starts, pair_text, pair_source,
+                                text_counts, source_counts, pair_bits, position_bits)
+    if matched is None:
         return results
-    hit_pair = pair_of[hit]
-    text_position = position[hit]
-    diagonal = (source_index - source_starts[pair_source[hit_pair]]) - text_position
-    # A shingle the source has more than once (a repeated phrase) has no one diagonal: it
-    # covers characters but does not take part in chaining.
-    hit_slots = slots[hit]
-    following = np.minimum(hit_slots + 1, len(sorted_keys) - 1)
-    unique = ~((hit_slots + 1 < len(sorted_keys)) & (sorted_keys[following] == sorted_keys[hit_slots]))
-    chained = np.flatnonzero(unique)
-    if not len(chained):
-        return results
-    c_pair, c_position, c_diagonal = hit_pair[chained], text_position[chained], diagonal[chained]
-
-    # Chains: consecutive matched shingles of one pair, close together and in step.
-    breaks = ((np.diff(c_pair) != 0) | (np.diff(c_position) > gap + k)
-              | (np.abs(np.diff(c_diagonal)) > shift))
-    chain_first = np.flatnonzero(np.concatenate(([True], breaks)))
-    chain_last = np.append(chain_first[1:], len(chained)) - 1
+    point_pair, text_position, source_position, group_start, sizes = matched
+    diagonal = source_position - text_position
 
     # Characters in one flat array: pair p's text occupies [char_base[p], char_base[p] + L).
     lengths = text_counts + k - 1
     lengths[text_counts == 0] = 0
     char_base = np.cumsum(lengths + 1) - (lengths + 1)
-    flat = char_base[hit_pair] + text_position
-    size = int(char_base[-1] + lengths[-1]) + 2
-    # Shingle starts are distinct, so counting them is enough (bincount, not the slow add.at).
-    marks = np.bincount(flat, minlength=size) - np.bincount(flat + k, minlength=size)
+    flat = char_base[point_pair] + text_position
+    chars = int(char_base[-1] + lengths[-1]) + 2
+    # Every matched shingle covers its characters (counted once, however often it occurs in the
+    # source; shingle starts are distinct, so bincount, not the slow add.at, is enough).
+    once = flat[group_start]
+    marks = np.bincount(once, minlength=chars) - np.bincount(once + k, minlength=chars)
     covered = np.cumsum(marks[:-1]) > 0
     running = np.concatenate(([0], np.cumsum(covered)))
-    chain_start = char_base[c_pair[chain_first]] + c_position[chain_first]
-    chain_end = char_base[c_pair[chain_last]] + c_position[chain_last] + k
-    kept = (running[chain_end] - running[chain_start]) >= min_chars
-    if not kept.any():
+
+    def kept_chains(points: np.ndarray, strict: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Chains of consecutive `points` (pair after pair, in text order) that stay close and
+        in step, and cover at least `min_chars` characters: their flat [start, end)."""
+        step, turn = np.diff(text_position[points]), np.diff(diagonal[points])
+        breaks = (np.diff(point_pair[points]) != 0) | (step > gap + k) | (np.abs(turn) > shift)
+        if strict:
+            breaks |= (step < k) & (turn != 0)
+        chain_first = np.flatnonzero(np.concatenate(([True], breaks)))
+        chain_last = np.append(chain_first[1:], len(points)) - 1
+        start, end = flat[points[chain_first]], flat[points[chain_last]] + k
+        kept = (running[end] - running[start]) >= min_chars
+        return start[kept], end[kept]
+
+    # Chains of the shingles the source has once (a repeated one covers but does not chain),
+    # then, for pairs where the source repeats shingles, chains with each repeated shingle
+    # resolved to one occurrence. A character is copied when covered inside a kept chain.
+    repeats = len(sizes) < len(point_pair)
+    single = np.flatnonzero(np.repeat(sizes == 1, sizes)) if repeats else np.arange(len(point_pair))
+    chains = [kept_chains(single, strict=False)] if len(single) else []
+    if repeats:
+        chains.append(kept_chains(_resolve_repeats(group_start, sizes, point_pair, text_position, diagonal,
+                                                   gap + k, shift), strict=True))
+    kept_start = np.concatenate([start for start, _ in chains])
+    kept_end = np.concatenate([end for _, end in chains])
+    if not len(kept_start):
         return results
-    kept_pair = c_pair[chain_first[kept]]
-    in_kept = np.bincount(chain_start[kept], minlength=size) - np.bincount(chain_end[kept], minlength=size)
+    if len(chains) > 1:
+        by_start = np.argsort(kept_start, kind="stable")
+        kept_start, kept_end = kept_start[by_start], kept_end[by_start]
+    in_kept = np.bincount(kept_start, minlength=chars) - np.bincount(kept_end, minlength=chars)
     copied = covered & (np.cumsum(in_kept[:-1]) > 0)
-    kept_start, kept_end = chain_start[kept], chain_end[kept]
-    # Chains come pair after pair, so each pair's kept chains are one slice.
-    boundaries = np.flatnonzero(np.diff(kept_pair)) + 1
+    copied_before = np.concatenate(([0], np.cumsum(copied)))
+    # Passages: kept chains merged where they overlap or touch. Flat positions grow pair after
+    # pair with a gap between pairs, so one running maximum merges within pairs only.
+    reach = np.maximum.accumulate(kept_end)
+    opens = np.flatnonzero(np.concatenate(([True], kept_start[1:] > reach[:-1])))
+    span_start, span_end = kept_start[opens], np.maximum.reduceat(kept_end, opens)
+    span_pair = np.searchsorted(char_base, span_start, "right") - 1
+    local_start = (span_start - char_base[span_pair]).tolist()
+    local_end = (span_end - char_base[span_pair]).tolist()
+    # Spans come pair after pair, so each pair's spans are one slice.
+    boundaries = np.flatnonzero(np.diff(span_pair)) + 1
     firsts = np.concatenate(([0], boundaries)).tolist()
-    lasts = np.concatenate((boundaries, [len(kept_pair)])).tolist()
-    for pair, first, last in zip(kept_pair[firsts].tolist(), firsts, lasts):
-        base = int(char_base[pair])
-        spans = _union(kept_start[first:last] - base, kept_end[first:last] - base)
-        results[pair] = CopiedPassages(copied[base : base + int(lengths[pair])], spans)
+    lasts = np.concatenate((boundaries, [len(span_pair)])).tolist()
+    bases = char_base.tolist()
+    counts = (copied_before[char_base + lengths] - copied_before[char_base]).tolist()
+    for pair, first_span, last_span in zip(span_pair[firsts].tolist(), firsts, lasts):
+        base = bases[pair]
+        spans = list(zip(local_start[first_span:last_span], local_end[first_span:last_span]))
+        results[pair] = CopiedPassages(copied[base : base + int(lengths[pair])], spans, counts[pair])
     return results
 
 
-def exact_run_lengths(
-    text_codes: np.ndarray,
-    text_starts: np.ndarray,
-    source_codes: np.ndarray,
-    source_starts: np.ndarray,
-    pair_text: np.ndarray,
-    pair_source: np.ndarray,
-    text_position: np.ndarray,
-    source_position: np.ndarray,
-    reach: int,
-) -> np.ndarray:
-    """For each pair with a shared seed (a shingle at `text_position` in the text and at
-    `source_position` in the source), the length of the identical run of characters around the
-    seed, counting at most `reach` characters on each side."""
-    if not len(pair_text):
-        return np.zeros(0, dtype=np.int64)
-    offsets = np.arange(-reach, reach + 1)
-    t_index = text_position[:, None] + offsets
-    s_index = source_position[:, None] + offsets
-    t_length = (text_starts[pair_text + 1] - text_starts[pair_text])[:, None]
-    s_length = (source_starts[pair_source + 1] - source_starts[pair_source])[:, None]
-    inside = (t_index >= 0) & (t_index < t_length) & (s_index >= 0) & (s_index < s_length)
-    t_flat = np.where(inside, text_starts[pair_text][:, None] + t_index, 0)
-    s_flat = np.where(inside, source_starts[pair_source][:, None] + s_index, 0)
-    same = inside & (text_codes[t_flat] == source_codes[s_flat])
-    centre = reach
-    # First difference at or after the seed, last difference before it.
-    right = np.where(~same[:, centre:], np.arange(reach + 1), reach + 1).min(axis=1)
-    left = np.where(~same[:, :centre], np.arange(centre), -1).max(axis=1)
-    return right + (centre - 1 - left)
+def _resolve_repeats(group_start: np.ndarray, sizes: np.ndarray, pair: np.ndarray, position: np.ndarray,
+                     diagonal: np.ndarray, reach: int, shift: int) -> np.ndarray:
+    """The points to chain in the pairs where the source repeats a shingle: every occurrence
+    of a shingle it has once, and one occurrence of a shingle it has several times: the one in
+    step (within `shift`) with the nearest shingle of the first kind at most `reach` away in
+    the text, else the first (so a paragraph the source repeats lands wholly on its first
+    repetition). Points come grouped by text shingle, in text order; within a group in source
+    order."""
+    size_of = np.repeat(sizes, sizes)
+    involved = np.zeros(int(pair.max()) + 1, dtype=bool)
+    involved[pair[size_of > 1]] = True
+    candidates = np.flatnonzero(involved[pair])
+    single = candidates[size_of[candidates] == 1]
+    repeated = candidates[size_of[candidates] > 1]
+    # Reference diagonal of each repeated occurrence: the nearest single one within reach.
+    reference = np.zeros(len(repeated), dtype=np.int64)
+    anchored = np.zeros(len(repeated), dtype=bool)
+    if len(single):
+        after = np.searchsorted(single, repeated)
+        before_at = single[np.maximum(after - 1, 0)]
+        after_at = single[np.minimum(after, len(single) - 1)]
+        before_gap = np.where((after > 0) & (pair[before_at] == pair[repeated]),
+                              position[repeated] - position[before_at], reach + 1)
+        after_gap = np.where((after < len(single)) & (pair[after_at] == pair[repeated]),
+                             position[after_at] - position[repeated], reach + 1)
+        reference = np.where(before_gap <= after_gap, diagonal[before_at], diagonal[after_at])
+        anchored = np.minimum(before_gap, after_gap) <= reach
+    in_step = anchored & (np.abs(diagonal[repeated] - reference) <= shift)
+    # Per group: the first occurrence in step with the reference if any, else the first.
+    group_of = np.repeat(np.arange(len(sizes)), sizes)[repeated]
+    opens = np.concatenate(([True], group_of[1:] != group_of[:-1]))
+    group_first = np.flatnonzero(opens)
+    group_in_step = np.maximum.reduceat(in_step, group_first) if len(group_first) else in_step
+    wanted = np.where(np.repeat(group_in_step, np.diff(np.append(group_first, len(repeated)))), in_step, opens)
+    chosen = np.flatnonzero(wanted)
+    chosen = chosen[np.concatenate(([True], group_of[chosen][1:] != group_of[chosen][:-1]))]
+    points = np.concatenate((single, repeated[chosen]))
+    points.sort()
+    return points
 
 
-def _union(starts: np.ndarray, ends: np.ndarray) -> list[tuple[int, int]]:
-    """Overlapping or touching spans merged (starts are ascending)."""
-    spans: list[tuple[int, int]] = []
-    for start, end in zip(starts.tolist(), ends.tolist()):
-        if spans and start <= spans[-1][1]:
-            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
-        else:
-            spans.append((start, end))
-    return spans
+def _matched_shingles(text_hashes, text_starts, source_hashes, source_starts, pair_text, pair_source,
+                      text_counts, source_counts, pair_bits, position_bits):
+    """Every (text shingle, source occurrence) of equal shingles within each pair: pair, text
+    position, source position, grouped by text shingle (`group_start`, `sizes`) in pair and
+    text order, each group's occurrences in source order. None when nothing matches.
+
+    Both sides' shingles go into one array of keys (pair | top hash bits | side | position),
+    sorted once with NumPy's vectorised sort; a pair's source occurrences of a shingle then sit
+    right before its text occurrences. Keys keep only the top bits of the hash, so every
+    match is confirmed on the full 64-bit hashes."""
+    pairs = len(pair_text)
+    hash_bits = 64 - pair_bits - 1 - position_bits
+    text_total, source_total = int(text_counts.sum()), int(source_counts.sum())
+    if not text_total or not source_total:
+        return None
+
+    def keyed(counts, total, starts, hashes, side):
+        pair = np.repeat(np.arange(pairs, dtype=np.uint64), counts)
+        first = np.cumsum(counts) - counts
+        index = np.repeat(starts - first, counts) + np.arange(total)  # into `hashes`
+        local = np.arange(total, dtype=np.uint64) - np.repeat(first.astype(np.uint64), counts)
+        key = ((pair << np.uint64(hash_bits + 1 + position_bits))
+               | ((hashes[index] >> np.uint64(64 - hash_bits)) << np.uint64(1 + position_bits))
+               | np.uint64(side << position_bits) | local)
+        return key, first
+
+    text_keys, text_first = keyed(text_counts, text_total, text_starts[pair_text], text_hashes, 1)
+    source_keys, source_first = keyed(source_counts, source_total, source_starts[pair_source], source_hashes, 0)
+    keys = np.sort(np.concatenate((source_keys, text_keys)))
+    group = keys >> np.uint64(1 + position_bits)
+    is_text = (keys >> np.uint64(position_bits)) & np.uint64(1) == 1
+    opens = np.concatenate(([True], group[1:] != group[:-1]))
+    group_first = np.maximum.accumulate(np.where(opens, np.arange(len(keys)), 0))
+    sources_before = np.concatenate(([0], np.cumsum(~is_text)))
+    at_text = np.flatnonzero(is_text)
+    first_source = group_first[at_text]
+    counts = sources_before[at_text] - sources_before[first_source]  # the group's source occurrences
+    found = counts > 0
+    at_text, first_source, counts = at_text[found], first_source[found], counts[found]
+    if not len(at_text):
+        return None
+    # Back to pair and text order: a text shingle's row is its pair's first row + its position.
+    mask = np.uint64((1 << position_bits) - 1)
+    pair = (keys[at_text] >> np.uint64(hash_bits + 1 + position_bits)).astype(np.int64)
+    row = text_first[pair] + (keys[at_text] & mask).astype(np.int64)
+    occurrences = np.zeros(text_total, dtype=np.int64)
+    occurrences[row] = counts
+    first_at = np.zeros(text_total, dtype=np.int64)
+    first_at[row] = first_source
+    row = np.flatnonzero(occurrences)
+    counts, first_source = occurrences[row], first_at[row]
+    if (counts == 1).all():
+        owner, entry = np.arange(len(row)), first_source
+    else:
+        owner = np.repeat(np.arange(len(row)), counts)
+        entry = np.repeat(first_source - (np.cumsum(counts) - counts), counts) + np.arange(len(owner))
+    point_row = row[owner]
+    point_pair = np.searchsorted(text_first, point_row, "right") - 1
+    text_position = point_row - text_first[point_pair]
+    source_position = (keys[entry] & mask).astype(np.int64)
+    # Confirm on the full hashes.
+    exact = (text_hashes[text_starts[pair_text][point_pair] + text_position]
+             == source_hashes[source_starts[pair_source][point_pair] + source_position])
+    if not exact.all():
+        owner, point_pair = owner[exact], point_pair[exact]
+        text_position, source_position = text_position[exact], source_position[exact]
+        if not len(owner):
+            return None
+    group_start = np.flatnonzero(np.concatenate(([True], owner[1:] != owner[:-1])))
+    sizes = np.diff(np.append(group_start, len(owner)))
+    return point_pair, text_position, source_position, group_start, sizes

@@ -15,8 +15,9 @@ point leaves either the old or the new index, never a mixture. On open every lis
 checked (size and checksum), so a damaged, truncated or half-written index raises
 `CorruptIndexError` with a Chinese message instead of quietly answering "original".
 
-`codes.npy` (the notes' content characters, read only to verify candidates) is memory-mapped;
-the fingerprint arrays are read into memory.
+`codes.npy` (the notes' content characters, read only to verify candidates) and `fp_values.npy`
+(read once on open to build the in-memory lookup directory, see `Segment.postings`) are
+memory-mapped; the postings (`fp_notes.npy`, `fp_positions.npy`) are read into memory.
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ FORMAT = "redline-corpus-index"
 FORMAT_VERSION = 1
 MAX_SEGMENTS = 8  # never more segments than this after an add (see `_merge_small`)
 ARRAYS = ("account_codes", "offsets", "codes", "fp_values", "fp_notes", "fp_positions")
+# Memory-mapped rather than read: the code points (read only for the few candidates verified)
+# and the sorted fingerprint values (read once on open to build the lookup directory, then only
+# when merging segments).
+MAPPED = ("codes", "fp_values")
 
 
 class CorruptIndexError(RedlineError):
@@ -370,10 +375,11 @@ def _load_segment(directory: Path, entry: dict, verify: bool) -> Segment:
     path = _check_files(directory, entry, verify)
     try:
         names = json.loads((path / "ids.json").read_text(encoding="utf-8"))
-        arrays = {name: np.load(path / f"{name}.npy", mmap_mode="r" if name == "codes" else None, allow_pickle=False)
+        arrays = {name: np.load(path / f"{name}.npy", mmap_mode="r" if name in MAPPED else None, allow_pickle=False)
                   for name in ARRAYS}
-        # A plain ndarray view of the mapping: slicing it is cheap (a memmap slice is an object).
-        arrays["codes"] = np.asarray(arrays["codes"])
+        # Plain ndarray views of the mappings: slicing one is cheap (a memmap slice is an object).
+        for name in MAPPED:
+            arrays[name] = np.asarray(arrays[name])
     except (OSError, ValueError, KeyError) as exc:
         raise _damaged(directory, f"数据段 {entry['name']} 无法读取（{type(exc).__name__}）") from None
     segment = Segment(name=entry["name"], ids=names["ids"], accounts=names["accounts"], **arrays)
@@ -386,6 +392,7 @@ def _load_segment(directory: Path, entry: dict, verify: bool) -> Segment:
 
 
 def _reopen(directory: Path, segment: Segment, entry: dict) -> Segment:
-    """After writing, serve the codes from the file (memory-mapped) instead of the heap copy."""
-    segment.codes = np.asarray(np.load(directory / "segments" / entry["name"] / "codes.npy", mmap_mode="r"))
+    """After writing, serve the mapped arrays from their files instead of the heap copies."""
+    for name in MAPPED:
+        setattr(segment, name, np.asarray(np.load(directory / "segments" / entry["name"] / f"{name}.npy", mmap_mode="r")))
     return segment
