@@ -110,3 +110,33 @@ def test_damaged_index_is_an_error_not_original(cli, imported, home):
     manifest.write_text(manifest.read_text(encoding="utf-8")[:50], encoding="utf-8")
     code, out, err = cli("corpus", "check", "-", "--format", "json", stdin=texts["n1"])
     assert code == 2 and "已损坏" in err and out == ""
+
+
+def test_check_a_batch_of_json_lines(cli, imported, tmp_path, rng):
+    texts, _, _ = imported
+    copy = edit(rng, texts["n2"], 0.05)
+    original = make_note(rng)
+    lines = [
+        json.dumps({"id": "new-1", "account_id": "acc-z", "text": copy}, ensure_ascii=False),
+        "{broken",
+        json.dumps({"text": original}, ensure_ascii=False),
+        json.dumps({"id": "n4", "account_id": "acc-n4", "text": texts["n4"]}, ensure_ascii=False),  # itself: excluded
+        json.dumps({"id": "mine", "account_id": "acc-n3", "text": texts["n3"]}, ensure_ascii=False),
+    ]
+    path = tmp_path / "queue.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, err = cli("corpus", "check", "--batch", str(path), "--format", "jsonl")
+    assert code == 2 and "第 2 行" in err and "JSON" in err
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [row["id"] for row in rows] == ["new-1", None, "n4", "mine"]
+    assert rows[0]["duplicate_ratio"] > 0.8 and rows[0]["matches"][0]["note_id"] == "n2"
+    assert rows[1]["matches"] == [] and rows[1]["originality"] == 1.0
+    assert rows[2]["matches"] == []
+    assert rows[3]["self_duplicate_ratio"] == 1.0 and rows[3]["duplicate_ratio"] == 0.0
+    # Each line gets what a single check of it gets.
+    code, single, _ = cli("corpus", "check", "-", "--account", "acc-z", "--format", "json", stdin=copy)
+    assert {k: v for k, v in rows[0].items() if k not in ("id", "account_id")} == json.loads(single)
+    code, out, _ = cli("corpus", "check", "--batch", str(path))
+    assert "new-1\t重复率" in out and "低质" in out
+    code, _, err = cli("corpus", "check", "--batch", str(path), "--id", "x")
+    assert code == 2 and "--batch" in err

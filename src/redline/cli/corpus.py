@@ -11,9 +11,9 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from redline.cli.context import cli_context
-from redline.cli.output import console, err_console, print_json
+from redline.cli.output import console, err_console, print_json, print_json_line
 from redline.errors import InputError
-from redline.originality import IndexParams, originality_report
+from redline.originality import IndexParams, originality_report, originality_reports
 from redline.originality.index import notes_content
 from redline.store.corpus import CorpusStore, notes_dir
 from redline.text.normalize import normalizer_for
@@ -21,6 +21,7 @@ from redline.text.normalize import normalizer_for
 corpus_app = typer.Typer(help="原创度语料索引：导入笔记、查重、删除、统计。", no_args_is_help=True)
 
 BATCH_NOTES = 20_000  # notes per written segment while importing
+CHECK_BATCH = 1_000  # texts per index query in `corpus check --batch`
 SHOWN_PROBLEMS = 20
 
 
@@ -175,12 +176,22 @@ def print_report_text(report: dict, text: str) -> None:
 @corpus_app.command("check")
 def check(
     ctx: typer.Context,
-    file: str = typer.Argument(..., help='要检查的笔记文本文件，"-" 为标准输入'),
+    file: str | None = typer.Argument(None, help='要检查的笔记文本文件，"-" 为标准输入'),
     account: str | None = typer.Option(None, "--account", help="作者账号（用于区分自我重复）"),
     note_id: str | None = typer.Option(None, "--id", help="这篇笔记自己的 id（已收录时不与自己比对）"),
-    format: str = typer.Option("text", "--format", help="text | json"),
+    batch: str | None = typer.Option(
+        None, "--batch", help='批量检查：JSON Lines 文件（每行 {"id", "account_id", "text"}，id 与 account_id 可省略），"-" 为标准输入'),
+    format: str = typer.Option("text", "--format", help="text | json（批量时为 text | jsonl）"),
 ) -> None:
-    """检查一篇笔记的重复率与原创度（与索引中的已收录笔记比对）。"""
+    """检查笔记的重复率与原创度（与索引中的已收录笔记比对）：一篇文本，或用 --batch 批量检查。"""
+    if batch is not None:
+        if file is not None or note_id is not None or account is not None:
+            raise InputError("--batch 不能与 FILE、--id、--account 同时使用（批量时写在每一行里）")
+        if format not in ("text", "jsonl"):
+            raise InputError(f"批量检查不支持输出格式 {format}（可选 text、jsonl）")
+        raise typer.Exit(_check_batch(ctx, batch, format))
+    if file is None:
+        raise InputError("请给出要检查的文本文件（\"-\" 为标准输入），或用 --batch 批量检查")
     if format not in ("text", "json"):
         raise InputError(f"不支持的输出格式 {format}（可选 text、json）")
     policy = cli_context(ctx).policy
@@ -191,6 +202,89 @@ def check(
         print_json(report)
     else:
         print_report_text(report, text)
+
+
+def _parse_check_line(raw: bytes, max_chars: int) -> tuple[str | None, str | None, str]:
+    try:
+        line = raw.decode("utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"不是有效的 UTF-8（第 {exc.start} 字节处）") from None
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"不是有效的 JSON（{exc.msg}，第 {exc.colno} 列）") from None
+    if not isinstance(record, dict):
+        raise ValueError("应为 JSON 对象 {\"id\", \"account_id\", \"text\"}")
+    values: list[str | None] = []
+    for name in ("id", "account_id"):
+        value = record.get(name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"{name} 应是字符串")
+        values.append(value.strip() or None if isinstance(value, str) else None)
+    text = record.get("text")
+    if not isinstance(text, str):
+        raise ValueError("缺少 text（字符串）")
+    if len(text) > max_chars:
+        raise ValueError(f"text 过长（{len(text)} 字符，上限 {max_chars}）")
+    return values[0], values[1], text
+
+
+def _check_batch(ctx: typer.Context, source: str, format: str) -> int:
+    """Check every line of a JSON Lines file, CHECK_BATCH lines per index query (the batched path
+    that bench/bench_originality.py measures). Exit status 2 when some lines were unreadable."""
+    policy = cli_context(ctx).policy
+    max_chars = policy.originality.max_text_chars
+    if source != "-" and not Path(source).is_file():
+        raise InputError(f"文件不存在：{source}")
+    store = open_store(ctx, create=False)
+    bad: list[tuple[int, str]] = []
+    pending: list[tuple[str | None, str | None, str]] = []
+    checked = 0
+
+    def flush() -> None:
+        nonlocal checked, pending
+        if not pending:
+            return
+        ids = [note_id for note_id, _, _ in pending]
+        accounts = [account for _, account, _ in pending]
+        reports = originality_reports(store.index, [text for _, _, text in pending], accounts, policy, exclude_ids=ids)
+        for note_id, account, report in zip(ids, accounts, reports):
+            data = report.as_dict()
+            if format == "jsonl":
+                print_json_line({"id": note_id, "account_id": account, **data})
+            else:
+                # One tab-separated line per text, for pipes (no console formatting).
+                sys.stdout.write(f"{note_id or '-'}\t重复率 {_percent(data['duplicate_ratio'])}\t自我重复 "
+                                 f"{_percent(data['self_duplicate_ratio'])}\t原创度 {_percent(data['originality'])}\t"
+                                 f"匹配 {len(data['matches'])} 篇" + ("\t低质" if data["low_quality"] else "") + "\n")
+        checked += len(pending)
+        pending = []
+
+    with Progress(TextColumn("查重"), BarColumn(), TextColumn("{task.completed} 行"), console=err_console,
+                  transient=True) as progress:
+        task = progress.add_task("check", total=None)
+        for number, raw in enumerate(_lines(source), start=1):
+            progress.advance(task)
+            if not raw.strip():
+                continue
+            try:
+                pending.append(_parse_check_line(raw.rstrip(b"\r\n"), max_chars))
+            except ValueError as exc:
+                bad.append((number, str(exc)))
+                continue
+            if len(pending) >= CHECK_BATCH:
+                flush()
+        flush()
+    if bad:
+        err_console.print(f"[yellow]跳过 {len(bad)} 行坏数据（已检查 {checked} 行）：[/yellow]", highlight=False)
+        for number, reason in bad[:SHOWN_PROBLEMS]:
+            err_console.print(f"  第 {number} 行：{reason}", highlight=False)
+        if len(bad) > SHOWN_PROBLEMS:
+            err_console.print(f"  ……另有 {len(bad) - SHOWN_PROBLEMS} 行", highlight=False)
+        return 2
+    return 0
 
 
 @corpus_app.command("remove")
