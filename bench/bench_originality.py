@@ -2,13 +2,15 @@
 
 Both index the same synthetic notes (~300 characters of Chinese words and punctuation); half of
 them are near-copies of the other half with a share of characters replaced (5 % by default).
-Every note is inserted, then every note is queried:
+Every note is inserted, then every note is queried, 1,000 texts per query call, each excluding its
+own id (the path `redline corpus check --batch FILE.jsonl` takes):
 
 - recall: a copy's query returns its original;
 - false matches: an original's query returns a note other than itself and its own copy;
 - insert / query throughput: notes per second, text in → index updated / matches out
   (datasketch: 5-character shingles, `MinHash.bulk`, `insertion_session`, `query`;
-  redline: normalisation, fingerprints, on-disk segments with fsync, verified passages);
+  redline: normalisation, fingerprints, on-disk segments with fsync, candidates verified shingle
+  by shingle into copied passages with their offsets);
   Times are CPU seconds of the process (`time.process_time`): both engines are single-threaded,
   and on a shared machine CPU time is far steadier than wall-clock time;
 - memory per note: bytes held by the index after inserting (tracemalloc, in a separate process
@@ -26,6 +28,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -198,6 +201,7 @@ def main() -> None:
     if args.child:
         child(args)
         return
+    load_before = os.getloadavg()
     rows = {}
     for engine in ("redline", "datasketch"):
         timed = spawn(args, engine, memory=False)
@@ -220,6 +224,8 @@ def main() -> None:
     print(f"{'recall on copies':24}{ours['recall']:>12.4f}{peer['recall']:>14.4f}")
     print(f"{'false matches':24}{ours['false_matches']:>12}{peer['false_matches']:>14}"
           f"   (of {ours['originals']} originals)")
+    print(f"\nload average (1, 5, 15 min) before: {' '.join(f'{x:.2f}' for x in load_before)}, "
+          f"after: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

@@ -66,7 +66,7 @@ def verify_pairs(
         return []
     text_counts = np.diff(text_starts)[pair_text]
     source_counts = np.diff(source_starts)[pair_source]
-    position_bits = max(int(max(text_counts.max(), source_counts.max())).bit_length(), 1)
+    position_bits = max(int(max(text_counts.sum(), source_counts.max())).bit_length(), 1)
     pair_bits = max(int(pairs - 1).bit_length(), 1)
     if pair_bits + position_bits > _MAX_KEY_BITS and pairs > 1:  # too many pairs for one key: halve
         half = pairs // 2
@@ -79,7 +79,7 @@ def verify_pairs(
                                 text_counts, source_counts, pair_bits, position_bits)
     if matched is None:
         return results
-    point_pair, text_position, source_position, group_start, sizes = matched
+    point_pair, text_position, source_position, occurrences, repeated_owner, repeated_position = matched
     diagonal = source_position - text_position
 
     # Characters in one flat array: pair p's text occupies [char_base[p], char_base[p] + L).
@@ -88,35 +88,40 @@ def verify_pairs(
     char_base = np.cumsum(lengths + 1) - (lengths + 1)
     flat = char_base[point_pair] + text_position
     chars = int(char_base[-1] + lengths[-1]) + 2
-    # Every matched shingle covers its characters (counted once, however often it occurs in the
-    # source; shingle starts are distinct, so bincount, not the slow add.at, is enough).
-    once = flat[group_start]
-    marks = np.bincount(once, minlength=chars) - np.bincount(once + k, minlength=chars)
+    # Every matched shingle covers its characters (shingle starts are distinct, so bincount,
+    # not the slow add.at, is enough).
+    marks = np.bincount(flat, minlength=chars) - np.bincount(flat + k, minlength=chars)
     covered = np.cumsum(marks[:-1]) > 0
     running = np.concatenate(([0], np.cumsum(covered)))
 
-    def kept_chains(points: np.ndarray, strict: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Chains of consecutive `points` (pair after pair, in text order) that stay close and
-        in step, and cover at least `min_chars` characters: their flat [start, end)."""
-        step, turn = np.diff(text_position[points]), np.diff(diagonal[points])
-        breaks = (np.diff(point_pair[points]) != 0) | (step > gap + k) | (np.abs(turn) > shift)
+    def kept_chains(points: np.ndarray | None, diagonals: np.ndarray, strict: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Chains of consecutive `points` (all when None; pair after pair, in text order) that
+        stay close and in step, and cover at least `min_chars` characters: flat [start, end)."""
+        positions, pair_of, flat_of = ((text_position, point_pair, flat) if points is None
+                                       else (text_position[points], point_pair[points], flat[points]))
+        if not len(positions):
+            return positions, positions
+        step, turn = np.diff(positions), np.diff(diagonals)
+        breaks = (np.diff(pair_of) != 0) | (step > gap + k) | (np.abs(turn) > shift)
         if strict:
             breaks |= (step < k) & (turn != 0)
         chain_first = np.flatnonzero(np.concatenate(([True], breaks)))
-        chain_last = np.append(chain_first[1:], len(points)) - 1
-        start, end = flat[points[chain_first]], flat[points[chain_last]] + k
+        chain_last = np.append(chain_first[1:], len(positions)) - 1
+        start, end = flat_of[chain_first], flat_of[chain_last] + k
         kept = (running[end] - running[start]) >= min_chars
         return start[kept], end[kept]
 
     # Chains of the shingles the source has once (a repeated one covers but does not chain),
     # then, for pairs where the source repeats shingles, chains with each repeated shingle
     # resolved to one occurrence. A character is copied when covered inside a kept chain.
-    repeats = len(sizes) < len(point_pair)
-    single = np.flatnonzero(np.repeat(sizes == 1, sizes)) if repeats else np.arange(len(point_pair))
-    chains = [kept_chains(single, strict=False)] if len(single) else []
-    if repeats:
-        chains.append(kept_chains(_resolve_repeats(group_start, sizes, point_pair, text_position, diagonal,
-                                                   gap + k, shift), strict=True))
+    if repeated_owner is None:
+        chains = [kept_chains(None, diagonal, strict=False)]
+    else:
+        single = np.flatnonzero(occurrences == 1)
+        chains = [kept_chains(single, diagonal[single], strict=False)]
+        points, diagonals = _resolve_repeats(point_pair, text_position, diagonal, occurrences, repeated_owner,
+                                             repeated_position, gap + k, shift)
+        chains.append(kept_chains(points, diagonals, strict=True))
     kept_start = np.concatenate([start for start, _ in chains])
     kept_end = np.concatenate([end for _, end in chains])
     if not len(kept_start):
@@ -148,21 +153,21 @@ def verify_pairs(
     return results
 
 
-def _resolve_repeats(group_start: np.ndarray, sizes: np.ndarray, pair: np.ndarray, position: np.ndarray,
-                     diagonal: np.ndarray, reach: int, shift: int) -> np.ndarray:
-    """The points to chain in the pairs where the source repeats a shingle: every occurrence
-    of a shingle it has once, and one occurrence of a shingle it has several times: the one in
-    step (within `shift`) with the nearest shingle of the first kind at most `reach` away in
-    the text, else the first (so a paragraph the source repeats lands wholly on its first
-    repetition). Points come grouped by text shingle, in text order; within a group in source
-    order."""
-    size_of = np.repeat(sizes, sizes)
+def _resolve_repeats(pair: np.ndarray, position: np.ndarray, diagonal: np.ndarray, occurrences: np.ndarray,
+                     owner: np.ndarray, source_position: np.ndarray, reach: int, shift: int
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """The points to chain in the pairs where the source repeats a shingle, and their
+    diagonals: every matched shingle of those pairs, a repeated one on one of its occurrences
+    (`owner`, `source_position`: each occurrence's shingle and place, in source order per
+    shingle): the one in step (within `shift`) with the nearest once-only shingle at most
+    `reach` away in the text, else the first (so a paragraph the source repeats lands wholly on
+    its first repetition)."""
     involved = np.zeros(int(pair.max()) + 1, dtype=bool)
-    involved[pair[size_of > 1]] = True
-    candidates = np.flatnonzero(involved[pair])
-    single = candidates[size_of[candidates] == 1]
-    repeated = candidates[size_of[candidates] > 1]
-    # Reference diagonal of each repeated occurrence: the nearest single one within reach.
+    involved[pair[occurrences > 1]] = True
+    points = np.flatnonzero(involved[pair])
+    single = points[occurrences[points] == 1]
+    repeated = points[occurrences[points] > 1]
+    # Reference diagonal of each repeated shingle: the nearest once-only one within reach.
     reference = np.zeros(len(repeated), dtype=np.int64)
     anchored = np.zeros(len(repeated), dtype=bool)
     if len(single):
@@ -175,88 +180,108 @@ def _resolve_repeats(group_start: np.ndarray, sizes: np.ndarray, pair: np.ndarra
                              position[after_at] - position[repeated], reach + 1)
         reference = np.where(before_gap <= after_gap, diagonal[before_at], diagonal[after_at])
         anchored = np.minimum(before_gap, after_gap) <= reach
-    in_step = anchored & (np.abs(diagonal[repeated] - reference) <= shift)
-    # Per group: the first occurrence in step with the reference if any, else the first.
-    group_of = np.repeat(np.arange(len(sizes)), sizes)[repeated]
-    opens = np.concatenate(([True], group_of[1:] != group_of[:-1]))
-    group_first = np.flatnonzero(opens)
-    group_in_step = np.maximum.reduceat(in_step, group_first) if len(group_first) else in_step
-    wanted = np.where(np.repeat(group_in_step, np.diff(np.append(group_first, len(repeated)))), in_step, opens)
-    chosen = np.flatnonzero(wanted)
-    chosen = chosen[np.concatenate(([True], group_of[chosen][1:] != group_of[chosen][:-1]))]
-    points = np.concatenate((single, repeated[chosen]))
-    points.sort()
-    return points
+    # Per repeated shingle: its first occurrence in step with the reference, if any.
+    slot = np.full(len(pair), -1, dtype=np.int64)
+    slot[repeated] = np.arange(len(repeated))
+    which = slot[owner]
+    occurrence_diagonal = source_position - position[owner]
+    in_step = np.flatnonzero(anchored[which] & (np.abs(occurrence_diagonal - reference[which]) <= shift))
+    chosen = diagonal.copy()  # a matched shingle's diagonal is that of its first occurrence
+    if len(in_step):
+        first_in_step = in_step[np.concatenate(([True], which[in_step][1:] != which[in_step][:-1]))]
+        chosen[owner[first_in_step]] = occurrence_diagonal[first_in_step]
+    return points, chosen[points]
 
 
 def _matched_shingles(text_hashes, text_starts, source_hashes, source_starts, pair_text, pair_source,
                       text_counts, source_counts, pair_bits, position_bits):
-    """Every (text shingle, source occurrence) of equal shingles within each pair: pair, text
-    position, source position, grouped by text shingle (`group_start`, `sizes`) in pair and
-    text order, each group's occurrences in source order. None when nothing matches.
+    """The text shingles of each pair that its source has: pair, text position, source
+    position of the first occurrence, number of occurrences, in pair and text order; and, when
+    some shingle occurs more than once, every occurrence of those (the matched shingle each
+    belongs to and its source position, in source order per shingle). None when nothing
+    matches.
 
-    Both sides' shingles go into one array of keys (pair | top hash bits | side | position),
-    sorted once with NumPy's vectorised sort; a pair's source occurrences of a shingle then sit
-    right before its text occurrences. Keys keep only the top bits of the hash, so every
+    Both sides' shingles go into one array of keys (pair | top hash bits | side | row), sorted
+    once with NumPy's vectorised sort; a pair's source occurrences of a shingle then sit right
+    before its text occurrences. Keys keep only the top bits of the hash (at least 32), so every
     match is confirmed on the full 64-bit hashes."""
     pairs = len(pair_text)
     hash_bits = 64 - pair_bits - 1 - position_bits
     text_total, source_total = int(text_counts.sum()), int(source_counts.sum())
     if not text_total or not source_total:
         return None
+    low_bits = np.uint64(1 + position_bits)
+    pair_shift = np.uint64(hash_bits + 1 + position_bits)
+    text_first = np.cumsum(text_counts) - text_counts
 
-    def keyed(counts, total, starts, hashes, side):
-        pair = np.repeat(np.arange(pairs, dtype=np.uint64), counts)
-        first = np.cumsum(counts) - counts
-        index = np.repeat(starts - first, counts) + np.arange(total)  # into `hashes`
-        local = np.arange(total, dtype=np.uint64) - np.repeat(first.astype(np.uint64), counts)
-        key = ((pair << np.uint64(hash_bits + 1 + position_bits))
-               | ((hashes[index] >> np.uint64(64 - hash_bits)) << np.uint64(1 + position_bits))
-               | np.uint64(side << position_bits) | local)
-        return key, first
+    def keyed(counts, total, starts, hashes, side, first):
+        """Keys of one side: pair, top hash bits, side, and the row (text side: the shingle's
+        row among all pairs' text shingles) or position (source side: within the source)."""
+        ahead = np.arange(total)
+        index = np.repeat(starts - first, counts) + ahead  # into `hashes`
+        row_base = first if side else np.zeros(pairs, dtype=np.int64)
+        low = (np.repeat((np.arange(pairs, dtype=np.uint64) << pair_shift) + np.uint64(side << position_bits)
+                         + (row_base - first).astype(np.uint64), counts) + ahead.astype(np.uint64))
+        return low | ((hashes[index] >> np.uint64(64 - hash_bits)) << low_bits)
 
-    text_keys, text_first = keyed(text_counts, text_total, text_starts[pair_text], text_hashes, 1)
-    source_keys, source_first = keyed(source_counts, source_total, source_starts[pair_source], source_hashes, 0)
-    keys = np.sort(np.concatenate((source_keys, text_keys)))
-    group = keys >> np.uint64(1 + position_bits)
-    is_text = (keys >> np.uint64(position_bits)) & np.uint64(1) == 1
+    source_first = np.cumsum(source_counts) - source_counts
+    keys = np.sort(np.concatenate((
+        keyed(source_counts, source_total, source_starts[pair_source], source_hashes, 0, source_first),
+        keyed(text_counts, text_total, text_starts[pair_text], text_hashes, 1, text_first))))
+    group = keys >> low_bits
+    is_text = ((keys >> np.uint64(position_bits)) & np.uint64(1)).astype(bool)
     opens = np.concatenate(([True], group[1:] != group[:-1]))
     group_first = np.maximum.accumulate(np.where(opens, np.arange(len(keys)), 0))
     sources_before = np.concatenate(([0], np.cumsum(~is_text)))
     at_text = np.flatnonzero(is_text)
     first_source = group_first[at_text]
-    counts = sources_before[at_text] - sources_before[first_source]  # the group's source occurrences
-    found = counts > 0
-    at_text, first_source, counts = at_text[found], first_source[found], counts[found]
-    if not len(at_text):
-        return None
-    # Back to pair and text order: a text shingle's row is its pair's first row + its position.
     mask = np.uint64((1 << position_bits) - 1)
-    pair = (keys[at_text] >> np.uint64(hash_bits + 1 + position_bits)).astype(np.int64)
-    row = text_first[pair] + (keys[at_text] & mask).astype(np.int64)
+    # Back to row order (a row is a pair's first row + the shingle's position in its text).
+    row = (keys[at_text] & mask).astype(np.int64)
     occurrences = np.zeros(text_total, dtype=np.int64)
-    occurrences[row] = counts
+    occurrences[row] = sources_before[at_text] - sources_before[first_source]  # the group's sources
     first_at = np.zeros(text_total, dtype=np.int64)
     first_at[row] = first_source
     row = np.flatnonzero(occurrences)
-    counts, first_source = occurrences[row], first_at[row]
-    if (counts == 1).all():
-        owner, entry = np.arange(len(row)), first_source
-    else:
-        owner = np.repeat(np.arange(len(row)), counts)
-        entry = np.repeat(first_source - (np.cumsum(counts) - counts), counts) + np.arange(len(owner))
-    point_row = row[owner]
-    point_pair = np.searchsorted(text_first, point_row, "right") - 1
-    text_position = point_row - text_first[point_pair]
-    source_position = (keys[entry] & mask).astype(np.int64)
-    # Confirm on the full hashes.
-    exact = (text_hashes[text_starts[pair_text][point_pair] + text_position]
-             == source_hashes[source_starts[pair_source][point_pair] + source_position])
-    if not exact.all():
-        owner, point_pair = owner[exact], point_pair[exact]
-        text_position, source_position = text_position[exact], source_position[exact]
-        if not len(owner):
+    if not len(row):
+        return None
+    occurrences, first_at = occurrences[row], first_at[row]
+    pair = np.repeat(np.arange(pairs), text_counts)[row] if pairs > 1 else np.zeros(len(row), dtype=np.int64)
+    text_position = row - text_first[pair]
+    source_position = (keys[first_at] & mask).astype(np.int64)
+    text_base, source_base = text_starts[pair_text], source_starts[pair_source]
+    repeated = np.flatnonzero(occurrences > 1)
+    owner = occurrence_position = None
+    if len(repeated):
+        counts = occurrences[repeated]
+        owner = np.repeat(repeated, counts)
+        entry = np.repeat(first_at[repeated] - (np.cumsum(counts) - counts), counts) + np.arange(len(owner))
+        occurrence_position = (keys[entry] & mask).astype(np.int64)
+        exact = (text_hashes[text_base[pair[owner]] + text_position[owner]]
+                 == source_hashes[source_base[pair[owner]] + occurrence_position])
+        owner, occurrence_position = owner[exact], occurrence_position[exact]
+        occurrences[repeated] = np.bincount(owner, minlength=len(row))[repeated]
+        first_exact = np.concatenate(([True], owner[1:] != owner[:-1])) if len(owner) else np.zeros(0, dtype=bool)
+        source_position[owner[first_exact]] = occurrence_position[first_exact]
+    # Confirm the once-only matches on the full hashes (the repeated ones are confirmed above).
+    once = np.flatnonzero(occurrences == 1) if len(repeated) else np.arange(len(row))
+    wrong = once[text_hashes[text_base[pair[once]] + text_position[once]]
+                 != source_hashes[source_base[pair[once]] + source_position[once]]]
+    occurrences[wrong] = 0
+    if len(repeated) and len(owner):
+        owner_count = np.bincount(owner, minlength=len(row))
+        # A repeated shingle left with one exact occurrence is once-only now; drop its list.
+        listed = owner_count[owner] > 1
+        owner, occurrence_position = owner[listed], occurrence_position[listed]
+    keep = occurrences > 0
+    if not keep.all():
+        if not keep.any():
             return None
-    group_start = np.flatnonzero(np.concatenate(([True], owner[1:] != owner[:-1])))
-    sizes = np.diff(np.append(group_start, len(owner)))
-    return point_pair, text_position, source_position, group_start, sizes
+        renumber = np.cumsum(keep) - 1
+        if owner is not None:
+            owner = renumber[owner]
+        pair, text_position, source_position, occurrences = (pair[keep], text_position[keep], source_position[keep],
+                                                             occurrences[keep])
+    if owner is None or not len(owner):
+        owner = occurrence_position = None
+    return pair, text_position, source_position, occurrences, owner, occurrence_position

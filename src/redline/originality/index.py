@@ -373,24 +373,25 @@ class CorpusIndex:
                                     pair_source, pair_text, k, gap, shift, min_chars)
 
         results = [QueryResult(batch, t, []) for t in range(len(texts))]
-        for pair, copied in enumerate(forward):
+        text_lengths = np.diff(batch.starts).tolist()
+        source_lengths = np.diff(source_starts).tolist()
+        for pair, (copied, t, i) in enumerate(zip(forward, pair_text.tolist(), pair_source.tolist())):
             if copied is None:
                 continue
-            t, i = int(pair_text[pair]), int(pair_source[pair])
             position, local = distinct[i]
             segment = self.segments[position]
-            source_length = int(source_starts[i + 1] - source_starts[i])
             back = backward[pair]
             results[t].matches.append(SourceMatch(
                 note_id=segment.ids[local],
                 account_id=segment.account_of(local),
                 passages=copied,
-                overlap=copied.copied_chars / batch.length(t),
-                source_overlap=(back.copied_chars / source_length if back is not None else 0.0) if symmetric else None,
-                source_chars=source_length,
+                overlap=copied.copied_chars / text_lengths[t],
+                source_overlap=(back.copied_chars / source_lengths[i] if back is not None else 0.0) if symmetric else None,
+                source_chars=source_lengths[i],
             ))
         for result in results:
-            result.matches.sort(key=lambda m: -m.overlap)
+            if len(result.matches) > 1:
+                result.matches.sort(key=lambda m: -m.overlap)
         return results
 
     def _notes_codes(self, notes: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -564,9 +565,12 @@ class CorpusIndex:
                     note_chars[mine] = segment.codes[note_base[active[mine]] + at_note[mine]]
             return active[batch.codes[text_base[active] + at_text] == note_chars]
 
-        run = np.zeros(len(pairs), dtype=np.int64)
+        # The seed shingle itself is shared (equal 64-bit hashes; verification checks every
+        # character of a candidate anyway), so the run starts as its k characters.
+        k = self.params.shingle_chars
+        run = np.full(len(pairs), k, dtype=np.int64)
         active = np.arange(len(pairs))
-        for offset in range(min_chars):  # rightwards from the seed's first character
+        for offset in range(k, min_chars):  # rightwards from the seed's end
             active = same(active, offset)
             if not len(active):
                 break
