@@ -20,24 +20,19 @@ def score_curve(values: np.ndarray, curve: Curve) -> np.ndarray:
     xs = np.asarray([point[0] for point in curve], dtype=np.float64)
     ys = np.asarray([point[1] for point in curve], dtype=np.float64)
     values = np.asarray(values, dtype=np.float64)
-    out = np.full(values.shape, np.nan)
-    known = ~np.isnan(values)
-    v = values[known]
-    # Index of the first point strictly right of v: the segment is (right - 1, right).
-    right = np.searchsorted(xs, v, side="right")
-    result = np.empty(v.shape)
-    below = right == 0
-    above = right == len(xs)
-    inside = ~below & ~above
-    result[below] = ys[0]
-    result[above] = ys[-1]
-    r = right[inside]
-    x0, x1, y0, y1 = xs[r - 1], xs[r], ys[r - 1], ys[r]
+    # The segment around each value: from the last point at or left of it to the next one. Below
+    # the first point both ends are the first point, above the last both are the last, so the
+    # flat ends need no case of their own (a zero-length segment scores its end's y).
+    right = np.searchsorted(xs, values, side="right")  # NaN sorts last
+    last = len(xs) - 1
+    lo = np.clip(right - 1, 0, last)
+    hi = np.minimum(right, last)
+    x0, x1, y0, y1 = xs[lo], xs[hi], ys[lo], ys[hi]
     span = x1 - x0
     with np.errstate(invalid="ignore", divide="ignore"):
-        t = np.where(span > 0, (v[inside] - x0) / np.where(span > 0, span, 1.0), 0.0)
-    result[inside] = y0 + t * (y1 - y0)
-    out[known] = result
+        t = np.where(span > 0, (values - x0) / np.where(span > 0, span, 1.0), 0.0)
+    out = y0 + t * (y1 - y0)
+    out[np.isnan(values)] = np.nan
     return out
 
 

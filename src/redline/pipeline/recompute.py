@@ -3,12 +3,15 @@ account → stored per day (history kept)."""
 
 from __future__ import annotations
 
+import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -21,7 +24,7 @@ from redline.home import DataHome
 from redline.pipeline.textchecks import refresh_comment_labels, refresh_note_checks
 from redline.policy import Policy
 from redline.signals.engines import Engine, make_engine
-from redline.signals.expressions import SignalTables, Window, account_signals, category_dwell, note_signals
+from redline.signals.expressions import SignalTables, Window, account_signals, category_dwell, note_signals, user_activity
 from redline.store.database import Database
 from redline.store.health import (
     RunRecord,
@@ -79,10 +82,9 @@ def compute_signals(engine: Engine, lake: EventLake, inputs: dict[str, pa.Table]
     events = engine.events(window_files)
     follows_all = engine.events(follow_files) if follow_files != window_files else events
     follows = follows_all.filter(follows_all.event_type.isin(["follow", "unfollow"]))
-    # Whether the lake has login data at all (without it, inactivity cannot be judged); the
-    # number of events comes from the Parquet footers, not from a scan.
-    logins = engine.execute(events.filter(events.event_type == "login").select("user_id").limit(1)).num_rows
-    counts = {"events": sum(pq.ParquetFile(path).metadata.num_rows for path in window_files), "logins": logins}
+    # Login counts per user are read by both the note and the account signals: computed once.
+    # Whether the lake has login data at all (without it, inactivity cannot be judged) follows.
+    users = engine.execute(user_activity(events, window))
     tables = SignalTables(
         events=events,
         follows=follows,
@@ -90,13 +92,16 @@ def compute_signals(engine: Engine, lake: EventLake, inputs: dict[str, pa.Table]
         accounts=engine.table(inputs["accounts"]),
         fan_interests=engine.table(inputs["fan_interests"]),
         comments=engine.table(inputs["comments"]),
-        has_logins=bool(counts["logins"]),
+        users=engine.table(users),
+        has_logins=users.num_rows > 0,
     )
+    # The number of events comes from the Parquet footers, not from a scan.
+    events_read = sum(pq.ParquetFile(path).metadata.num_rows for path in window_files)
     notes = engine.execute(note_signals(tables, window, policy)).sort_by("note_id")
     note_view = engine.table(notes.select(["note_id", "account_id", "published_epoch", "likes_known", "category", "avg_dwell"]))
     accounts = engine.execute(account_signals(tables, note_view, window, policy)).sort_by("account_id")
     notes = with_category_dwell(notes, engine.execute(category_dwell(note_view)))
-    return notes, accounts, int(counts["events"] or 0)
+    return notes, accounts, events_read
 
 
 def with_category_dwell(notes: pa.Table, baselines: pa.Table) -> pa.Table:
@@ -131,8 +136,8 @@ def score_day(
     deductions: dict[str, tuple[float, list[dict]]],
     engine_name: str,
     computed_at: datetime,
-) -> tuple[pa.Table, list[dict[str, Any]]]:
-    """Score notes and accounts from their metrics; returns (note results, account rows)."""
+) -> tuple[pa.Table, pa.Table]:
+    """Score notes and accounts from their metrics; returns (note results, account results)."""
     n, m = notes.num_rows, accounts.num_rows
     account_ids = accounts.column("account_id").to_pylist()
     position = pc.index_in(notes.column("account_id"), value_set=accounts.column("account_id"))
@@ -232,61 +237,88 @@ def score_day(
     note_columns["engine"] = pa.array([engine_name] * n, pa.string())
     note_table = pa.table({k: (pa.array(v, from_pandas=True) if isinstance(v, np.ndarray) else v) for k, v in note_columns.items()})
 
-    account_rows = _account_rows(accounts, account_scores, deductions, note_account[keep], window, policy, engine_name, computed_at)
-    return note_table, account_rows
+    account_table = _account_results(accounts, account_scores, deductions, note_account[keep], window, policy, engine_name, computed_at)
+    return note_table, account_table
 
 
 ACCOUNT_METRICS = ("followers", "fans_known", "active_fans", "fan_activity", "follows_window", "burst_follows", "fake_followers", "recent_notes", "imbalance")
 
 
-def _column_lists(values: dict[str, np.ndarray]) -> dict[str, list]:
-    """NumPy columns as Python lists with NaN → None and 6 decimals (JSON-ready)."""
-    return {name: pa.array(np.round(v.astype(np.float64), 6), from_pandas=True).to_pylist() for name, v in values.items()}
+def _rounded(values: np.ndarray) -> pa.Array:
+    """A NumPy column with 6 decimals and NaN as null (unknown)."""
+    return pa.array(np.round(values.astype(np.float64), 6), from_pandas=True)
 
 
-def _account_rows(accounts, scores, deductions, note_account, window, policy, engine_name, computed_at) -> list[dict[str, Any]]:
+def _account_results(accounts, scores, deductions, note_account, window, policy, engine_name, computed_at) -> pa.Table:
+    """One row per account, as stored: headline numbers plus `details` (JSON text), everything
+    `explain` shows. The JSON is built by DuckDB for all accounts at once."""
     m = accounts.num_rows
+    ids = accounts.column("account_id")
     notes_per_account = np.bincount(note_account, minlength=m) if len(note_account) else np.zeros(m, dtype=np.int64)
-    metrics = {name: accounts.column(name).to_pylist() for name in ACCOUNT_METRICS}
-    columns = _column_lists(scores.columns())
-    indicators = _column_lists(scores.indicators)
-    from_notes = _column_lists(scores.from_notes)
-    from_account = _column_lists(scores.from_account)
+    points = np.zeros(m)
+    entries = np.full(m, "[]", dtype=object)
+    if deductions:
+        position = {account_id: i for i, account_id in enumerate(ids.to_pylist())}
+        for account_id, (value, rows) in deductions.items():
+            if account_id in position:
+                points[position[account_id]] = value
+                entries[position[account_id]] = json.dumps(rows, ensure_ascii=False)
     account_components = [c.key for c in COMPONENTS if c.level in ("account", "both")]
-    components = _column_lists({key: scores.components[key] for key in account_components})
-    notes_weight = _column_lists({"w": scores.notes_weight})["w"]
-    codes = list(indicators)
-    rows = []
-    for i, account_id in enumerate(accounts.column("account_id").to_pylist()):
-        points, entries = deductions.get(account_id, (0.0, []))
-        details = {
-            "metrics": {name: metrics[name][i] for name in ACCOUNT_METRICS},
-            "indicators": {code: indicators[code][i] for code in codes},
-            "from_notes": {code: from_notes[code][i] for code in codes},
-            "from_account": {code: from_account[code][i] for code in codes},
-            "components": {key: components[key][i] for key in account_components},
-            "deduction_entries": entries,
-            "notes_weight": notes_weight[i],
-        }
-        rows.append(
-            {
-                "account_id": account_id,
-                "day": window.day,
-                "health_index": columns["index"][i],
-                "index_before_deductions": columns["index_before_deductions"][i],
-                "deductions": float(points),
-                "quality": columns["dim_quality"][i],
-                "compliance": columns["dim_compliance"][i],
-                "feedback": columns["dim_feedback"][i],
-                "coverage": columns["coverage"][i] or 0.0,
-                "notes": int(notes_per_account[i]),
-                "policy_version": policy.version,
-                "engine": engine_name,
-                "computed_at": computed_at,
-                "details": details,
-            }
-        )
-    return rows
+    groups = {
+        "metrics": {name: accounts.column(name) for name in ACCOUNT_METRICS},
+        "indicators": {code: _rounded(v) for code, v in scores.indicators.items()},
+        "from_notes": {code: _rounded(v) for code, v in scores.from_notes.items()},
+        "from_account": {code: _rounded(v) for code, v in scores.from_account.items()},
+        "components": {key: _rounded(scores.components[key]) for key in account_components},
+    }
+    details = json_objects(groups, {"notes_weight": _rounded(scores.notes_weight)}, {"deduction_entries": pa.array(entries, pa.string())})
+    columns = scores.columns()
+    return pa.table({
+        "account_id": ids,
+        "day": pa.array([window.day] * m, pa.date32()),
+        "health_index": _rounded(columns["index"]),
+        "index_before_deductions": _rounded(columns["index_before_deductions"]),
+        "deductions": pa.array(points, pa.float64()),
+        "quality": _rounded(columns["dim_quality"]),
+        "compliance": _rounded(columns["dim_compliance"]),
+        "feedback": _rounded(columns["dim_feedback"]),
+        "coverage": pc.fill_null(_rounded(columns["coverage"]), 0.0),
+        "notes": pa.array(notes_per_account, pa.int64()),
+        "policy_version": pa.array([policy.version] * m, pa.string()),
+        "engine": pa.array([engine_name] * m, pa.string()),
+        "computed_at": pa.array([computed_at] * m, pa.timestamp("us", tz="UTC")),
+        "details": details,
+    })
+
+
+def json_objects(groups: dict[str, dict[str, pa.Array]], values: dict[str, pa.Array], json_texts: dict[str, pa.Array]) -> pa.Array:
+    """Row i's JSON text {group: {name: column[i], …}, key: values[key][i], key: json_texts[key][i]
+    embedded as JSON, …}."""
+    names, fields = [], []
+    for group, columns in groups.items():
+        inner = []
+        for name, column in columns.items():
+            names.append((f"{group}.{name}", column))
+            inner.append(f"{_sql_string(name)}: {_sql_name(f'{group}.{name}')}")
+        fields.append(f"{_sql_string(group)}: {{{', '.join(inner)}}}")
+    for key, column in values.items():
+        names.append((key, column))
+        fields.append(f"{_sql_string(key)}: {_sql_name(key)}")
+    for key, column in json_texts.items():
+        names.append((key, column))
+        fields.append(f"{_sql_string(key)}: CAST({_sql_name(key)} AS JSON)")
+    parts = pa.table({name: column for name, column in names}).append_column("_row", pa.array(np.arange(len(names[0][1]) if names else 0)))
+    connection = duckdb.connect()
+    connection.register("parts", parts)
+    return connection.sql(f"SELECT to_json({{{', '.join(fields)}}}) AS details FROM parts ORDER BY _row").to_arrow_table().column(0).cast(pa.string()).combine_chunks()
+
+
+def _sql_name(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def recompute(
@@ -315,7 +347,7 @@ def recompute(
     lap("text_checks")
     accounts, interests = load_accounts(database)
     inputs = {
-        "notes": load_notes(database, window.end),
+        "notes": load_notes(database, home.root, window.end),
         "accounts": accounts,
         "fan_interests": interests,
         "comments": load_comment_labels(database),
@@ -329,11 +361,14 @@ def recompute(
     brand_ids = {b for b in inputs["notes"].column("brand_account_id").to_pylist() if b}
     deductions = deductions_for(database, set(account_metrics.column("account_id").to_pylist()) | brand_ids, at, policy)
     lap("deductions")
-    note_table, account_rows = score_day(notes, account_metrics, window, policy, deductions, runner.name, started)
+    note_table, account_table = score_day(notes, account_metrics, window, policy, deductions, runner.name, started)
     lap("score")
-    notes_file = write_note_results(home.root, day, note_table)
-    save_account_days(database, day, account_rows)
-    result = RecomputeResult(day, runner.name, policy.version, note_table.num_rows, len(account_rows), events, timings, notes_file)
+    # The Parquet writer releases the GIL: the notes are written while the accounts are saved.
+    with ThreadPoolExecutor(max_workers=1) as background:
+        notes_written = background.submit(write_note_results, home.root, day, note_table)
+        save_account_days(database, day, account_table)
+        notes_file = notes_written.result()
+    result = RecomputeResult(day, runner.name, policy.version, note_table.num_rows, account_table.num_rows, events, timings, notes_file)
     lap("store")
     save_run(database, RunRecord(day, runner.name, policy.version, started, datetime.now(timezone.utc), result.notes, result.accounts, events, dict(timings)))
     return result

@@ -70,6 +70,7 @@ class SignalTables:
     accounts: ir.Table  # account_id, followers
     fan_interests: ir.Table  # account_id, interest, share
     comments: ir.Table  # note_id, negative (int 0/1), question (int 0/1)
+    users: ir.Table  # user_activity() of the events, materialised once: both note and account signals join it
     has_logins: bool  # whether the lake has login events in the window at all
 
 
@@ -88,7 +89,8 @@ def _moment(epoch: int) -> ir.TimestampScalar:
     return ibis.literal(datetime.fromtimestamp(epoch, timezone.utc).replace(tzinfo=None), type="timestamp")
 
 
-def _user_activity(events: ir.Table, window: Window) -> ir.Table:
+def user_activity(events: ir.Table, window: Window) -> ir.Table:
+    """Per user who logged in: logins in the fan-activity window and in the inactivity window."""
     logins = events.filter(events.event_type == "login")
     return logins.group_by("user_id").aggregate(
         fan_window_logins=_count(logins, logins.ts >= _moment(window.fan_start)),
@@ -171,9 +173,8 @@ def note_signals(t: SignalTables, window: Window, policy: Policy) -> ir.Table:
         reports_24h_max=with_window.in_window.max().cast("int64"),
     )
 
-    users = _user_activity(events, window)
     engagement = note_events.filter(kind.isin(list(ENGAGEMENT_TYPES)))
-    burst_stats = _bursts(_suspicious(engagement, users, policy, t.has_logins), "note_id", policy)
+    burst_stats = _bursts(_suspicious(engagement, t.users, policy, t.has_logins), "note_id", policy)
 
     comment_stats = t.comments.group_by("note_id").aggregate(
         labelled_comments=t.comments.count().cast("int64"),
@@ -256,7 +257,7 @@ def account_signals(t: SignalTables, notes: ir.Table, window: Window, policy: Po
     """Per-account metrics; `notes` is the (materialised) result of `note_signals`."""
     s = policy.signals
     events = t.events
-    users = _user_activity(events, window)
+    users = t.users
 
     follows = t.follows
     last_action = follows.group_by(["account_id", "user_id"]).aggregate(

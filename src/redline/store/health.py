@@ -13,89 +13,26 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import delete, insert, select
+from sqlalchemy import select
 
+from redline.store.arrow_rows import fetch_rows, rows_to_table
 from redline.store.database import Database
+from redline.store.note_frame import FRAME_TYPES, note_frame
 from redline.store.parquet_files import write_parquet_atomically
 from redline.store.health_tables import AccountHealthDay, HealthRun
 
-TEXT_COLUMNS = ("text_q2", "text_q3", "text_c1", "text_c2", "text_c3")
+NOTE_TYPES = {name: kind for name, kind in FRAME_TYPES.items() if name != "status"}
 
 
-def _columns(rows: list[tuple], names: list[str], types: dict[str, pa.DataType]) -> pa.Table:
-    columns = list(zip(*rows)) if rows else [()] * len(names)
-    return pa.table({name: pa.array(list(values), types[name]) for name, values in zip(names, columns)})
-
-
-NOTE_TYPES = {
-    "note_id": pa.string(), "account_id": pa.string(), "category": pa.string(), "note_type": pa.string(),
-    "video_seconds": pa.float64(), "published_epoch": pa.int64(), "liked_count": pa.int64(),
-    "brand_account_id": pa.string(), "dynamic_cover": pa.bool_(), "has_check": pa.bool_(),
-    "text_chars": pa.int64(), "originality": pa.float64(),
-    **{name: pa.float64() for name in TEXT_COLUMNS},
-}
-
-
-def _fetch(database: Database, sql: str, params: dict[str, Any] | None = None) -> list[tuple]:
-    """Rows through the driver's own cursor: a million rows without per-row SQLAlchemy objects."""
-    raw = database.engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        if database.dialect == "sqlite":
-            cursor.execute(sql.replace("%(before)s", ":before"), params or {})
-        else:
-            cursor.execute(sql, params or {})
-        return cursor.fetchall()
-    finally:
-        raw.close()
-
-
-def _timestamps(values: list[Any]) -> pa.Array:
-    """Stored times as UTC microseconds: SQLite gives text (UTC by the store's convention),
-    PostgreSQL gives aware datetimes."""
-    if values and isinstance(values[0], str):
-        return pc.cast(pa.array(values, pa.string()), pa.timestamp("us"))
-    return pa.array([v.astimezone(timezone.utc).replace(tzinfo=None) if v.tzinfo else v for v in values], pa.timestamp("us"))
-
-
-def load_notes(database: Database, before_epoch: int) -> pa.Table:
-    """Active notes published before `before_epoch`, with their text-check summary.
-
-    Two plain scans (notes, checks) joined in Arrow: a million per-row index lookups and time
-    conversions inside SQLite cost more than the scans themselves."""
-    note_rows = _fetch(
-        database,
-        "SELECT id, account_id, category, note_type, video_seconds, published_at, liked_count, brand_account_id, dynamic_cover "
-        "FROM notes WHERE status = 'active'",
-    )
-    check_rows = _fetch(database, f"SELECT note_id, text_chars, originality, {', '.join(TEXT_COLUMNS)} FROM note_checks")
-    names = list(NOTE_TYPES)
-    if not note_rows:
-        return _columns([], names, NOTE_TYPES)
-    columns = list(zip(*note_rows))
-    published = _timestamps(list(columns[5]))
-    epoch = pc.divide(pc.cast(published, pa.int64()), 1_000_000)
-    notes = pa.table({
-        "note_id": pa.array(columns[0], pa.string()),
-        "account_id": pa.array(columns[1], pa.string()),
-        "category": pa.array(columns[2], pa.string()),
-        "note_type": pa.array(columns[3], pa.string()),
-        "video_seconds": pa.array(columns[4], pa.float64()),
-        "published_epoch": epoch,
-        "liked_count": pa.array(columns[6], pa.int64()),
-        "brand_account_id": pa.array(columns[7], pa.string()),
-        "dynamic_cover": pa.array([bool(v) for v in columns[8]], pa.bool_()),
-    })
-    notes = notes.filter(pc.less(notes.column("published_epoch"), before_epoch))
-    check_types = {"note_id": pa.string(), "text_chars": pa.int64(), "originality": pa.float64(), **{n: pa.float64() for n in TEXT_COLUMNS}}
-    checks = _columns(check_rows, list(check_types), check_types)
-    position = pc.index_in(notes.column("note_id"), value_set=checks.column("note_id"))
-    notes = notes.append_column("has_check", pc.is_valid(position))
-    for name in ("text_chars", "originality", *TEXT_COLUMNS):
-        notes = notes.append_column(name, pc.take(checks.column(name), position))
-    return notes.select(names)
+def load_notes(database: Database, root: Path, before_epoch: int) -> pa.Table:
+    """Active notes published before `before_epoch`, with their text-check summary (from the
+    note frame, the columnar copy kept in the data home)."""
+    frame = note_frame(database, root)
+    keep = pc.and_(pc.equal(frame.column("status"), "active"), pc.less(frame.column("published_epoch"), before_epoch))
+    return frame.filter(keep).drop_columns(["status"])
 
 
 ACCOUNT_TYPES = {"account_id": pa.string(), "followers": pa.int64()}
@@ -104,23 +41,31 @@ COMMENT_TYPES = {"note_id": pa.string(), "negative": pa.int64(), "question": pa.
 
 
 def load_accounts(database: Database) -> tuple[pa.Table, pa.Table]:
-    """(accounts: id, followers), (fans' interests: account_id, interest, share)."""
-    rows = _fetch(database, "SELECT id, followers, fan_interests FROM accounts ORDER BY id")
-    accounts = _columns([(row[0], row[1]) for row in rows], list(ACCOUNT_TYPES), ACCOUNT_TYPES)
-    interests = []
-    for account_id, _, raw in rows:
-        mapping = json.loads(raw) if isinstance(raw, str) else (raw or {})
-        for interest, share in (mapping or {}).items():
-            try:
-                interests.append((account_id, str(interest), float(share)))
-            except (TypeError, ValueError):
-                continue
-    return accounts, _columns(interests, list(INTEREST_TYPES), INTEREST_TYPES)
+    """(accounts: id, followers), (fans' interests: account_id, interest, share).
+
+    Interests are stored as a JSON object per account; DuckDB's JSON functions unnest them all at
+    once (a value that is not a number is skipped, as is a stored text that is not an object)."""
+    rows = fetch_rows(database, "SELECT id, followers, fan_interests FROM accounts ORDER BY id")
+    raw = rows_to_table(
+        [(account_id, followers, value if isinstance(value, str) or value is None else json.dumps(value)) for account_id, followers, value in rows],
+        {**ACCOUNT_TYPES, "fan_interests": pa.string()},
+    )
+    interests = duckdb.sql(
+        """
+        SELECT account_id, interest.key AS interest, TRY_CAST(interest.value AS DOUBLE) AS share
+        FROM (SELECT account_id, CAST(fan_interests AS JSON) AS fans FROM raw
+              WHERE json_valid(fan_interests) AND json_type(CAST(fan_interests AS JSON)) = 'OBJECT') AS a,
+             json_each(a.fans) AS interest
+        WHERE TRY_CAST(interest.value AS DOUBLE) IS NOT NULL
+        ORDER BY account_id, interest.key
+        """
+    ).to_arrow_table()
+    return raw.select(list(ACCOUNT_TYPES)), interests.cast(pa.schema(INTEREST_TYPES.items()))
 
 
 def load_comment_labels(database: Database) -> pa.Table:
-    rows = _fetch(database, "SELECT note_id, CASE WHEN negative THEN 1 ELSE 0 END, CASE WHEN question THEN 1 ELSE 0 END FROM comment_labels")
-    return _columns(rows, list(COMMENT_TYPES), COMMENT_TYPES)
+    rows = fetch_rows(database, "SELECT note_id, CASE WHEN negative THEN 1 ELSE 0 END, CASE WHEN question THEN 1 ELSE 0 END FROM comment_labels")
+    return rows_to_table(rows, COMMENT_TYPES)
 
 
 # --- per-note results (Parquet) ---------------------------------------------------------------
@@ -131,8 +76,10 @@ def note_results_dir(root: Path) -> Path:
 
 
 def write_note_results(root: Path, day: date, table: pa.Table) -> Path:
-    """Replace the day's note results atomically."""
-    return write_parquet_atomically(table, note_results_dir(root) / f"day={day.isoformat()}" / "notes.parquet")
+    """Replace the day's note results atomically. Dictionary encoding only for text columns:
+    on a million distinct floats it costs time and saves nothing."""
+    text_columns = [field.name for field in table.schema if pa.types.is_string(field.type)]
+    return write_parquet_atomically(table, note_results_dir(root) / f"day={day.isoformat()}" / "notes.parquet", use_dictionary=text_columns)
 
 
 def note_result_days(root: Path) -> list[date]:
@@ -170,14 +117,43 @@ def read_note_history(root: Path, note_id: str, until: date | None = None) -> li
 # --- per-account results and runs (relational) --------------------------------------------
 
 
-def save_account_days(database: Database, day: date, rows: list[dict[str, Any]]) -> None:
-    """Replace the day's account results in one transaction."""
-    with database.session() as session:
-        session.execute(delete(AccountHealthDay).where(AccountHealthDay.day == day))
-        for start in range(0, len(rows), 5_000):
-            chunk = rows[start:start + 5_000]
-            if chunk:
-                session.execute(insert(AccountHealthDay), chunk)
+ACCOUNT_DAY_COLUMNS = (
+    "account_id", "day", "health_index", "index_before_deductions", "deductions", "quality", "compliance",
+    "feedback", "coverage", "notes", "policy_version", "engine", "computed_at", "details",
+)
+
+
+def save_account_days(database: Database, day: date, results: pa.Table) -> None:
+    """Replace the day's account results in one transaction. `results` has ACCOUNT_DAY_COLUMNS,
+    `details` as JSON text. Written through the driver (COPY on PostgreSQL): 100k rows through
+    the ORM cost seconds of per-row type processing."""
+    if pc.any(pc.not_equal(results.column("day"), pa.scalar(day, pa.date32()))).as_py():
+        raise ValueError("results of another day")
+    names = ", ".join(ACCOUNT_DAY_COLUMNS)
+    raw = database.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if database.dialect == "postgresql":
+            cursor.execute("DELETE FROM health_account_days WHERE day = %s", (day,))
+            with cursor.copy(f"COPY health_account_days ({names}) FROM STDIN") as copy:
+                for row in zip(*(results.column(name).to_pylist() for name in ACCOUNT_DAY_COLUMNS)):
+                    copy.write_row(row)
+        else:
+            # The store's SQLite conventions (as SQLAlchemy writes them): ISO dates, UTC times
+            # as text without a zone; converted column-wise, not per row.
+            as_text = {
+                "day": pc.cast(results.column("day"), pa.string()),
+                "computed_at": pc.strftime(results.column("computed_at"), format="%Y-%m-%d %H:%M:%S"),
+            }
+            columns = [as_text.get(name, results.column(name)).to_pylist() for name in ACCOUNT_DAY_COLUMNS]
+            cursor.execute("DELETE FROM health_account_days WHERE day = ?", (day.isoformat(),))
+            cursor.executemany(f"INSERT INTO health_account_days ({names}) VALUES ({', '.join('?' * len(ACCOUNT_DAY_COLUMNS))})", zip(*columns))
+        raw.commit()
+    except BaseException:
+        raw.rollback()
+        raise
+    finally:
+        raw.close()
 
 
 @dataclass(frozen=True)

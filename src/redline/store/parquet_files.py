@@ -10,15 +10,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 
-def write_parquet_atomically(table: pa.Table, final: Path) -> Path:
+def write_parquet_atomically(table: pa.Table, final: Path, **options) -> Path:
     """Write to a temporary file in the same directory, fsync it, rename it over `final`, and
-    fsync the directory so the rename itself survives a crash."""
+    fsync the directory so the rename itself survives a crash. `options` go to
+    `pyarrow.parquet.write_table` (zstd unless told otherwise)."""
     directory = final.parent
     directory.mkdir(parents=True, exist_ok=True)
     temporary = directory / f".tmp-{uuid.uuid4().hex}.parquet"
     try:
         with open(temporary, "wb") as handle:
-            pq.write_table(table, handle, compression="zstd")
+            pq.write_table(table, handle, **{"compression": "zstd", **options})
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, final)
