@@ -2,16 +2,18 @@
 
 A segment holds, for its notes: ids, accounts, the content code points (`codes`, laid end to
 end; the persistence adapter maps them from disk, so they cost no memory until read) and the
-winnowed fingerprints sorted by value with the note each came from (`fp_values`, `fp_notes`).
-Deleting a note marks it in its segment's `deleted` mask; merging segments drops marked notes.
+winnowed fingerprints sorted by value with the note each came from (`fp_values`, `fp_notes`),
+plus a hash directory over the distinct values built when the segment is made or opened (see
+`Segment.postings`). Deleting a note marks it in its segment's `deleted` mask; merging segments
+drops marked notes.
 
 A query finds candidates by looking its fingerprints up in every segment (reading at most
-`max_postings` notes per fingerprint, earliest first), keeps the notes that share fingerprints
-the way a copied passage does (two in step, or one rare one inside a long identical run; see
-`_candidates`), at most `max_candidates` of them, and verifies each exactly: its shingles
-against the query's, giving the copied passages (see `coverage.py`). No candidate is reported
-without verified passages, so the index never reports a false match; and every passage long
-enough to count is guaranteed a shared fingerprint (see `fingerprints.py`).
+`max_postings` notes per fingerprint in the whole index, earliest first), keeps the notes that
+share fingerprints the way a copied passage does (two in step, or one rare one inside a long
+identical run; see `_candidates`), at most `max_candidates` of them, and verifies each exactly:
+its shingles against the query's, giving the copied passages (see `coverage.py`). No candidate
+is reported without verified passages, so the index never reports a false match; and every
+passage long enough to count is guaranteed a shared fingerprint (see `fingerprints.py`).
 
 Pure: no files here. `redline.store.corpus` reads and writes segments.
 """
