@@ -138,5 +138,7 @@ def test_check_a_batch_of_json_lines(cli, imported, tmp_path, rng):
     assert {k: v for k, v in rows[0].items() if k not in ("id", "account_id")} == json.loads(single)
     code, out, _ = cli("corpus", "check", "--batch", str(path))
     assert "new-1\t重复率" in out and "低质" in out
+    code, out, _ = cli("corpus", "check", "--batch", "-", "--format", "jsonl", stdin=lines[0] + "\n")
+    assert code == 0 and json.loads(out)["matches"][0]["note_id"] == "n2"
     code, _, err = cli("corpus", "check", "--batch", str(path), "--id", "x")
     assert code == 2 and "--batch" in err
