@@ -3,7 +3,6 @@ on them, so indicator tests exercise the same code as the daily job."""
 
 from __future__ import annotations
 
-import json
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -14,7 +13,7 @@ import pyarrow as pa
 from redline.events.schema import EVENT_SCHEMA
 from redline.pipeline.recompute import score_day, with_category_dwell
 from redline.signals.expressions import SignalTables, Window, account_signals, category_dwell, note_signals, user_activity
-from redline.store.health import COMMENT_TYPES, INTEREST_TYPES, NOTE_TYPES
+from redline.store.health import COMMENT_TYPES, INTEREST_TYPES, NOTE_TYPES, account_details
 
 DAY = date(2026, 11, 20)
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -104,7 +103,7 @@ def run(world: World, policy, engine=None, day: date = DAY, deductions: dict | N
     accounts = engine.execute(account_signals(tables, view, window, policy)).sort_by("account_id")
     notes = with_category_dwell(notes, engine.execute(category_dwell(view)).sort_by("category"))
     note_table, account_table = score_day(notes, accounts, window, policy, deductions or {}, engine.name, datetime.now(timezone.utc))
-    account_rows = [{**row, "details": json.loads(row["details"])} for row in account_table.to_pylist()]
+    account_rows = [{**row, "details": account_details(row)} for row in account_table.to_pylist()]
     return Outcome(
         notes={row["note_id"]: row for row in note_table.to_pylist()},
         accounts={row["account_id"]: row for row in account_rows},

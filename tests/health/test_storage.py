@@ -81,6 +81,31 @@ def test_explanations_read_back_from_storage(database, home, policy, community):
         account_explanation(database, home, "acct0002", policy, LAST - timedelta(days=5))
 
 
+def test_account_details_come_from_parquet_or_from_days_stored_before_it(database, home, policy, community):
+    from sqlalchemy import update
+
+    from redline.store.health import account_results_dir
+
+    community, paths = community
+    _load(database, home, policy, paths)
+    recompute(database, home, LAST, policy)
+    fresh = account_explanation(database, home, "acct0002", policy)
+    assert any(i["score"] is not None for i in fresh["indicators"])
+    with database.session() as session:
+        assert session.scalar(select(AccountHealthDay.details).where(AccountHealthDay.account_id == "acct0002")) is None
+
+    # A day computed before migration health_0003: no Parquet file, the details in the row.
+    legacy = {
+        "metrics": {}, "indicators": {"F3": 12.5}, "from_notes": {}, "from_account": {}, "components": {},
+        "deduction_entries": [], "notes_weight": None,
+    }
+    (account_results_dir(home.root) / f"day={LAST.isoformat()}" / "accounts.parquet").unlink()
+    with database.session() as session:
+        session.execute(update(AccountHealthDay).where(AccountHealthDay.account_id == "acct0002").values(details=legacy))
+    old = account_explanation(database, home, "acct0002", policy)
+    assert {i["code"]: i["score"] for i in old["indicators"]}["F3"] == 12.5
+
+
 def test_a_bad_entity_file_changes_nothing(database, home, policy, community, tmp_path):
     _, paths = community
     load_accounts_file(database, paths["accounts"], policy)

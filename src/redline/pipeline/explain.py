@@ -15,7 +15,7 @@ from redline.home import DataHome
 from redline.policy import Policy
 from redline.store.database import Database
 from redline.store.entities import Account, Note
-from redline.store.health import account_history, note_result_days, note_results_dir, read_note_history
+from redline.store.health import account_history, note_result_days, note_results_dir, read_account_details, read_note_history
 from redline.store.health_tables import NoteCheck
 
 
@@ -54,7 +54,8 @@ def account_explanation(database: Database, home: DataHome, account_id: str, pol
     latest = rows[-1]
     row = {column: getattr(latest, column) for column in (
         "account_id", "day", "health_index", "index_before_deductions", "deductions", "quality", "compliance",
-        "feedback", "coverage", "notes", "policy_version", "engine", "details")}
+        "feedback", "coverage", "notes", "policy_version", "engine")}
+    row["details"] = read_account_details(home.root, account_id, latest.day) or latest.details or {}
     history = [{"day": r.day, "index": r.health_index} for r in rows]
     weakest = weakest_notes(home, account_id, latest.day)
     advice: list[dict[str, Any]] = []

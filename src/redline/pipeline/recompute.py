@@ -11,7 +11,6 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -32,6 +31,7 @@ from redline.store.health import (
     load_comment_labels,
     load_notes,
     save_account_days,
+    write_account_results,
     save_run,
     write_note_results,
 )
@@ -250,8 +250,8 @@ def _rounded(values: np.ndarray) -> pa.Array:
 
 
 def _account_results(accounts, scores, deductions, note_account, window, policy, engine_name, computed_at) -> pa.Table:
-    """One row per account, as stored: headline numbers plus `details` (JSON text), everything
-    `explain` shows. The JSON is built by DuckDB for all accounts at once."""
+    """One row per account: the headline numbers (stored in SQL) and, as flat `group.name`
+    columns, everything `explain` shows (stored in Parquet, see store/health.py)."""
     m = accounts.num_rows
     ids = accounts.column("account_id")
     notes_per_account = np.bincount(note_account, minlength=m) if len(note_account) else np.zeros(m, dtype=np.int64)
@@ -263,17 +263,8 @@ def _account_results(accounts, scores, deductions, note_account, window, policy,
             if account_id in position:
                 points[position[account_id]] = value
                 entries[position[account_id]] = json.dumps(rows, ensure_ascii=False)
-    account_components = [c.key for c in COMPONENTS if c.level in ("account", "both")]
-    groups = {
-        "metrics": {name: accounts.column(name) for name in ACCOUNT_METRICS},
-        "indicators": {code: _rounded(v) for code, v in scores.indicators.items()},
-        "from_notes": {code: _rounded(v) for code, v in scores.from_notes.items()},
-        "from_account": {code: _rounded(v) for code, v in scores.from_account.items()},
-        "components": {key: _rounded(scores.components[key]) for key in account_components},
-    }
-    details = json_objects(groups, {"notes_weight": _rounded(scores.notes_weight)}, {"deduction_entries": pa.array(entries, pa.string())})
     columns = scores.columns()
-    return pa.table({
+    table = {
         "account_id": ids,
         "day": pa.array([window.day] * m, pa.date32()),
         "health_index": _rounded(columns["index"]),
@@ -287,38 +278,16 @@ def _account_results(accounts, scores, deductions, note_account, window, policy,
         "policy_version": pa.array([policy.version] * m, pa.string()),
         "engine": pa.array([engine_name] * m, pa.string()),
         "computed_at": pa.array([computed_at] * m, pa.timestamp("us", tz="UTC")),
-        "details": details,
-    })
-
-
-def json_objects(groups: dict[str, dict[str, pa.Array]], values: dict[str, pa.Array], json_texts: dict[str, pa.Array]) -> pa.Array:
-    """Row i's JSON text {group: {name: column[i], …}, key: values[key][i], key: json_texts[key][i]
-    embedded as JSON, …}."""
-    names, fields = [], []
-    for group, columns in groups.items():
-        inner = []
-        for name, column in columns.items():
-            names.append((f"{group}.{name}", column))
-            inner.append(f"{_sql_string(name)}: {_sql_name(f'{group}.{name}')}")
-        fields.append(f"{_sql_string(group)}: {{{', '.join(inner)}}}")
-    for key, column in values.items():
-        names.append((key, column))
-        fields.append(f"{_sql_string(key)}: {_sql_name(key)}")
-    for key, column in json_texts.items():
-        names.append((key, column))
-        fields.append(f"{_sql_string(key)}: CAST({_sql_name(key)} AS JSON)")
-    parts = pa.table({name: column for name, column in names}).append_column("_row", pa.array(np.arange(len(names[0][1]) if names else 0)))
-    connection = duckdb.connect()
-    connection.register("parts", parts)
-    return connection.sql(f"SELECT to_json({{{', '.join(fields)}}}) AS details FROM parts ORDER BY _row").to_arrow_table().column(0).cast(pa.string()).combine_chunks()
-
-
-def _sql_name(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+    }
+    account_components = [c.key for c in COMPONENTS if c.level in ("account", "both")]
+    table.update({f"metrics.{name}": accounts.column(name) for name in ACCOUNT_METRICS})
+    table.update({f"indicators.{code}": _rounded(v) for code, v in scores.indicators.items()})
+    table.update({f"from_notes.{code}": _rounded(v) for code, v in scores.from_notes.items()})
+    table.update({f"from_account.{code}": _rounded(v) for code, v in scores.from_account.items()})
+    table.update({f"components.{key}": _rounded(scores.components[key]) for key in account_components})
+    table["notes_weight"] = _rounded(scores.notes_weight)
+    table["deduction_entries"] = pa.array(entries, pa.string())
+    return pa.table(table)
 
 
 def recompute(
@@ -366,6 +335,7 @@ def recompute(
     # The Parquet writer releases the GIL: the notes are written while the accounts are saved.
     with ThreadPoolExecutor(max_workers=1) as background:
         notes_written = background.submit(write_note_results, home.root, day, note_table)
+        write_account_results(home.root, day, account_table)
         save_account_days(database, day, account_table)
         notes_file = notes_written.result()
     result = RecomputeResult(day, runner.name, policy.version, note_table.num_rows, account_table.num_rows, events, timings, notes_file)

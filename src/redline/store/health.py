@@ -114,19 +114,56 @@ def read_note_history(root: Path, note_id: str, until: date | None = None) -> li
     return out
 
 
-# --- per-account results and runs (relational) --------------------------------------------
+# --- per-account results: headline in SQL, details in Parquet --------------------------------
+
+
+def account_results_dir(root: Path) -> Path:
+    return Path(root) / "health" / "accounts"
+
+
+def write_account_results(root: Path, day: date, table: pa.Table) -> Path:
+    """Replace the day's account details atomically (every account's metrics, indicators and
+    their parts: a hundred numbers per account, a column store's job like the notes')."""
+    return write_parquet_atomically(table, account_results_dir(root) / f"day={day.isoformat()}" / "accounts.parquet")
+
+
+def read_account_details(root: Path, account_id: str, day: date) -> dict[str, Any] | None:
+    """The details `explain` shows for one account on one computed day, or None."""
+    import pyarrow.dataset as ds
+
+    path = account_results_dir(root) / f"day={day.isoformat()}" / "accounts.parquet"
+    if not path.exists():
+        return None
+    table = ds.dataset(path).to_table(filter=pc.field("account_id") == account_id)
+    return account_details(table.slice(0, 1).to_pylist()[0]) if table.num_rows else None
+
+
+def account_details(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored account row's flat `group.name` columns as {group: {name: value}} plus the
+    deduction entries and the notes' weight."""
+    details: dict[str, Any] = {group: {} for group in DETAIL_GROUPS}
+    for key, value in row.items():
+        group, dot, name = key.partition(".")
+        if dot and group in details:
+            details[group][name] = value
+    details["deduction_entries"] = json.loads(row.get("deduction_entries") or "[]")
+    details["notes_weight"] = row.get("notes_weight")
+    return details
+
+
 
 
 ACCOUNT_DAY_COLUMNS = (
     "account_id", "day", "health_index", "index_before_deductions", "deductions", "quality", "compliance",
-    "feedback", "coverage", "notes", "policy_version", "engine", "computed_at", "details",
+    "feedback", "coverage", "notes", "policy_version", "engine", "computed_at",
 )
+DETAIL_GROUPS = ("metrics", "indicators", "from_notes", "from_account", "components")
 
 
 def save_account_days(database: Database, day: date, results: pa.Table) -> None:
-    """Replace the day's account results in one transaction. `results` has ACCOUNT_DAY_COLUMNS,
-    `details` as JSON text. Written through the driver (COPY on PostgreSQL): 100k rows through
-    the ORM cost seconds of per-row type processing."""
+    """Replace the day's account headline results in one transaction (`results` holds at least
+    ACCOUNT_DAY_COLUMNS). Written through the driver (COPY on PostgreSQL): 100k rows through the
+    ORM cost seconds of per-row type processing."""
     if pc.any(pc.not_equal(results.column("day"), pa.scalar(day, pa.date32()))).as_py():
         raise ValueError("results of another day")
     names = ", ".join(ACCOUNT_DAY_COLUMNS)

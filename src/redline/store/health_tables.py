@@ -5,9 +5,10 @@
   re-checked when either changes). The findings themselves are kept for `explain`.
 - `comment_labels`: each comment's sentiment labels (negative, specific question).
 - `health_runs`: one row per daily recompute (day, engine, policy version, counts, timing).
-- `health_account_days`: the account index per day (history kept), with everything `explain`
-  shows. Per-note results are kept per day in Parquet in the data home (`health/notes/`):
-  millions of rows a day are a column store's job.
+- `health_account_days`: the account index per day (history kept): the headline numbers.
+  Everything `explain` shows (metrics, indicators and their parts) is kept per day in Parquet in
+  the data home, for notes (`health/notes/`) and accounts (`health/accounts/`): millions of rows
+  and a hundred numbers per row a day are a column store's job.
 """
 
 from __future__ import annotations
@@ -80,4 +81,5 @@ class AccountHealthDay(Base):
     policy_version: Mapped[str] = mapped_column(String(64))
     engine: Mapped[str] = mapped_column(String(16))
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Details of days computed before migration health_0003; later days keep them in Parquet.
+    details: Mapped[dict | None] = mapped_column(JSON, nullable=True)

@@ -22,7 +22,7 @@ from redline.errors import NotFoundError
 from redline.policy import Policy
 from redline.store.database import Database
 from redline.store.entities import Account, Note, Product
-from redline.store.health import note_result_days, note_results_dir
+from redline.store.health import note_result_days, note_results_dir, read_account_details
 from redline.store.health_tables import AccountHealthDay, NoteCheck
 from redline.store.ledger import account_state
 from redline.store.ledger_tables import ReviewItem
@@ -311,7 +311,8 @@ def _diagnose(facts_source: TrafficFacts, account_id: str) -> AccountDiagnosis:
         diagnosis.shop = shop_drag(account_id, reach_rows, s.traffic_share if s else None, s.rank if s else None, s.merchants if s else None,
                                     policy.traffic.shop_drag_min_gap)
     diagnosis.reach = explain_reach(marketing_rows, policy)
-    diagnosis.weak_points = weak_points(stored.details if stored else None, policy)
+    details = (read_account_details(facts_source.home_root, account_id, stored.day) or stored.details) if stored else None
+    diagnosis.weak_points = weak_points(details, policy)
     return diagnosis
 
 
