@@ -2,15 +2,16 @@
 
 The vocabularies of all detectors are compiled into one Aho-Corasick automaton per policy, so
 the word-list work for a text is a single pass in native code regardless of how many detectors
-or words there are (Python `re` alternations collapse at thousands of words). When a text has
-separators between Han characters (最 有 效), a compacted copy gets one more pass, and words found
-only there are handed to the detectors with spans in the normalised text.
+or words there are (Python `re` alternations collapse at thousands of words). Words a detector
+only weighs (the sentiment model's n-grams: a note matches a hundred of them) have an automaton
+of their own, so the owned words' few matches are handed out without wading through them. When
+a text has separators between Han characters (最 有 效), a compacted copy gets one more pass, and
+words found only there are handed to the detectors with spans in the normalised text.
 """
 
 from __future__ import annotations
 
 import re
-from itertools import compress
 from operator import itemgetter
 
 import ahocorasick_rs
@@ -21,34 +22,22 @@ from redline.checks.finding import CheckRequest, CheckResult, Finding, verdict_o
 from redline.checks.registry import detector_factories
 from redline.policy import Policy
 from redline.policy.cache import PerPolicy
-from redline.text.compact import HAN, compact_han_gaps
+from redline.text.compact import HAN, compact_gaps, han_gaps
 from redline.text.normalize import normalizer_for
 
-_first, _second = itemgetter(0), itemgetter(1)
+_first = itemgetter(0)
 
 
 class WeightedMatches:
-    """The weighted detector's view of one scan: the sum of its weights over every match, and the
-    raw matches (word id, start, end) to look through only when evidence is wanted."""
+    """The weighing detector's view of one scan: the sum of the weights over every match, and
+    the raw matches (word id, start, end) in scan order, to look through only when evidence is
+    wanted. Word ids index the detector's `weighted_vocabulary()` in the order it gave."""
 
-    __slots__ = ("total", "_matches", "_word_ids", "_checker")
+    __slots__ = ("total", "matches")
 
-    def __init__(self, total: float, matches: list, word_ids: list[int], checker: "Checker"):
+    def __init__(self, total: float, matches: list[tuple[int, int, int]]):
         self.total = total
-        self._matches = matches
-        self._word_ids = word_ids
-        self._checker = checker
-
-    def evidence(self) -> tuple[list[int], list[float], set[str]]:
-        """The start and weight of every match (in the scan's order; words that only other
-        detectors own weigh 0) and the distinct weighted words matched."""
-        words, weight_of = self._checker._words, self._checker._weight_of
-        word_ids = self._word_ids
-        return (
-            list(map(_second, self._matches)),
-            list(map(weight_of.__getitem__, word_ids)),
-            {words[i] for i in set(word_ids) if weight_of[i]},
-        )
+        self.matches = matches
 
 
 class Checker:
@@ -70,10 +59,13 @@ class Checker:
                     words.append(word)
                     owners.append([])
                 owners[word_index[word]].append((detector_index, tag))
+        self._words = words
+        self._owners = owners
+        self._automaton = ahocorasick_rs.AhoCorasick(words) if words else None
         # A detector may also weigh words (a linear model over n-grams): their matches come from
-        # the same pass and are summed in C, never handed out one by one.
-        weights: dict[int, float] = {}
+        # an automaton of their own and are summed in C, never handed out one by one.
         self._weighted_detector: int | None = None
+        weights: dict[str, float] = {}
         for detector_index, detector in enumerate(self.detectors):
             weighted_vocabulary = getattr(detector, "weighted_vocabulary", None)
             if weighted_vocabulary is None:
@@ -81,17 +73,10 @@ class Checker:
             if self._weighted_detector is not None:
                 raise ValueError("only one detector may weigh words")
             self._weighted_detector = detector_index
-            for word, weight in weighted_vocabulary():
-                if word not in word_index:
-                    word_index[word] = len(words)
-                    words.append(word)
-                    owners.append([])
-                weights[word_index[word]] = weight
-        self._weight_of = [weights.get(word_id, 0.0) for word_id in range(len(words))]
-        self._words = words
-        self._owners = owners
-        self._is_owned = [bool(word_owners) for word_owners in owners]
-        self._automaton = ahocorasick_rs.AhoCorasick(words) if words else None
+            weights = dict(weighted_vocabulary())
+        self._weighted_words = list(weights)
+        self._weights = list(weights.values())
+        self._weight_automaton = ahocorasick_rs.AhoCorasick(self._weighted_words) if weights else None
         # Han words that may also be spelled with separators between their characters (最 有 效),
         # for the detectors that want them (a detector opts out with `spaced = False`): their own
         # automaton, run over the compacted copy of the texts that have such separators.
@@ -104,6 +89,7 @@ class Checker:
                 spaced_words.append(word)
                 self._spaced_owners.append(wanting)
         self._spaced_words = spaced_words
+        self._spaced_joins = frozenset(word[i : i + 2] for word in spaced_words for i in range(len(word) - 1))
         self._spaced_automaton = ahocorasick_rs.AhoCorasick(spaced_words) if spaced_words else None
         self._separators = policy.text.spaced_separators
         self._max_run = policy.text.spaced_max_run
@@ -118,28 +104,28 @@ class Checker:
         Han words spelled with separators between their characters; and, for the detector that
         weighs words, the sum of its weights over all matches."""
         per_detector: list[list[Hit]] = [[] for _ in self.detectors]
-        if self._automaton is None or not text:
-            return per_detector, None if self._weighted_detector is None else WeightedMatches(0.0, [], [], self)
-        words, owners = self._words, self._owners
-        matches = self._automaton.find_matches_as_indexes(text, overlapping=True)
-        # Most matches of a note are weighed n-grams nobody wants one by one: the weights are
-        # summed and the owned matches picked out without a Python loop over all of them.
-        word_ids = list(map(_first, matches))
         weighted = None
         if self._weighted_detector is not None:
-            weighted = WeightedMatches(sum(map(self._weight_of.__getitem__, word_ids)), matches, word_ids, self)
-        for word_id, start, end in compress(matches, map(self._is_owned.__getitem__, word_ids)):
+            matches = self._weight_automaton.find_matches_as_indexes(text, overlapping=True) if self._weight_automaton and text else []
+            weighted = WeightedMatches(sum(map(self._weights.__getitem__, map(_first, matches))), matches)
+        if self._automaton is None or not text:
+            return per_detector, weighted
+        words, owners = self._words, self._owners
+        for word_id, start, end in self._automaton.find_matches_as_indexes(text, overlapping=True):
             word = words[word_id]
             for detector_index, tag in owners[word_id]:
                 per_detector[detector_index].append(Hit(start, end, word, tag))
         if self._spaced_automaton is not None:
-            compacted = compact_han_gaps(text, self._separators, self._max_run)
-            if compacted is not None:
+            # Only a gap whose two neighbours are adjacent characters of some spaced word can be
+            # inside a match: texts without one (most) skip the pass.
+            gaps = han_gaps(text, self._separators, self._max_run, self._spaced_joins)
+            if gaps:
+                compacted = compact_gaps(text, gaps)
                 spaced_words, spaced_owners, position = self._spaced_words, self._spaced_owners, compacted.position
                 for word_id, start, end in self._spaced_automaton.find_matches_as_indexes(compacted.text, overlapping=True):
                     o_start, o_end = position(start), position(end - 1) + 1
                     if o_end - o_start == end - start:
-                        continue  # written without separators: found above
+                        continue  # no gap inside: found by the plain pass
                     word = spaced_words[word_id]
                     for detector_index, tag in spaced_owners[word_id]:
                         per_detector[detector_index].append(Hit(o_start, o_end, word, tag))
@@ -149,7 +135,7 @@ class Checker:
     def vocabulary_words(self) -> list[str]:
         """Every word of every detector, weighed words included (the sentiment model's
         n-grams): what a bare word-list scan would look for."""
-        return list(self._words)
+        return list(dict.fromkeys(self._words + self._weighted_words))
 
     def check_field(
         self, request: CheckRequest, text: str, field_name: str, scores: dict[str, float], carried: dict[str, object]

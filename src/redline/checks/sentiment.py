@@ -29,6 +29,7 @@ from operator import itemgetter
 from typing import Any
 
 import ahocorasick_rs
+import numpy as np
 
 from redline.checks.document import Document, Hit
 from redline.checks.finding import Finding
@@ -80,9 +81,16 @@ class SentimentAnalyzer:
         self.model: SentimentModel = load_model(settings.model)
         self.weights = combine_lexicon(self.model.weights, settings.negative_words, settings.positive_words, settings.lexicon_weight)
         combined = self.weights
+        # Word ids index this order; the engine's shared pass keeps it (`weighted_vocabulary`).
         self._weighted = list(combined)
         self._weights = list(combined.values())
         self._weight_automaton = ahocorasick_rs.AhoCorasick(self._weighted) if self._weighted else None
+        # For the evidence of negative texts, looked up in bulk: each word's weight, and its rank
+        # among the words that weigh towards negative (−1 for the others).
+        self._weight_array = np.array(self._weights, dtype=np.float64)
+        ranks = negative_ranks(combined)
+        self._rank_of = np.array([ranks.get(word, -1) for word in self._weighted], dtype=np.intp)
+        self._ranked_words = sorted(ranks, key=ranks.__getitem__)
         cue_pairs = list(self.question_vocabulary())
         self._cue_words = [word for word, _ in cue_pairs]
         self._cue_tags = [tag for _, tag in cue_pairs]
@@ -97,19 +105,9 @@ class SentimentAnalyzer:
 
     # -- scoring a normalised text on its own (outside the engine's shared pass) --
 
-    def matched(self, text: str) -> list[str]:
-        """The model's n-grams in a NORMALISED text, overlapping ones included (as strings: no
-        object per match, a note matches hundreds)."""
-        if self._weight_automaton is None or not text:
-            return []
-        return self._weight_automaton.find_matches_as_strings(text, overlapping=True)
-
-    def logit(self, ngrams: Sequence[str]) -> float:
-        return self.model.bias + sum(map(self.weights.__getitem__, ngrams))
-
     def negative(self, text: str) -> float:
         """P(negative) of a NORMALISED text: one automaton pass, a sum in C and a sigmoid."""
-        return sigmoid(self.logit(self.matched(text)))
+        return sigmoid(self.model.bias + sum(map(self._weights.__getitem__, map(_first, self.matches(text)))))
 
     def cue_hits(self, text: str) -> list[Hit]:
         """Hits of the question vocabulary alone, in text order."""
@@ -122,26 +120,28 @@ class SentimentAnalyzer:
         """The reading of a normalised text, given its question-vocabulary hits (`cue_hits`, or
         the engine's shared scan) and, inside a check, the engine's weight sum over the model's
         n-grams (`engine.WeightedMatches`). Evidence is looked for only in negative texts."""
-        logit = self.model.bias + weighted.total if weighted is not None else self.logit(self.matched(text))
-        negative = sigmoid(logit)
+        if weighted is not None:
+            matches, total = weighted.matches, weighted.total
+        else:
+            matches = self.matches(text)
+            total = sum(map(self._weights.__getitem__, map(_first, matches)))
+        negative = sigmoid(self.model.bias + total)
         question = specific_question(text, cues) if cues else None
         negative_span: Span | None = None
         words: tuple[str, ...] = ()
         if negative >= self.settings.negative_threshold:
-            starts, weights, ngrams = weighted.evidence() if weighted is not None else self.evidence(text)
-            negative_span = _heaviest_clause(text, starts, weights)
-            words = _strongest_words(ngrams, self.weights)
+            count = len(matches)
+            word_ids = np.fromiter(map(_first, matches), dtype=np.intp, count=count)
+            starts = np.fromiter(map(_second, matches), dtype=np.intp, count=count)
+            negative_span = _heaviest_clause(text, starts, self._weight_array[word_ids])
+            words = _strongest_words(self._rank_of[word_ids], self._ranked_words)
         return SentimentReading(negative, question, negative_span, words)
 
-    def evidence(self, text: str) -> tuple[list[int], list[float], set[str]]:
-        """The start and weight of every n-gram match in a normalised text (in the scan's order)
-        and the distinct n-grams matched."""
+    def matches(self, text: str) -> list[tuple[int, int, int]]:
+        """(word id, start, end) of every n-gram match in a normalised text, in scan order."""
         if self._weight_automaton is None or not text:
-            return [], [], set()
-        matches = self._weight_automaton.find_matches_as_indexes(text, overlapping=True)
-        word_ids = list(map(_first, matches))
-        words = self._weighted
-        return list(map(_second, matches)), list(map(self._weights.__getitem__, word_ids)), {words[i] for i in set(word_ids)}
+            return []
+        return self._weight_automaton.find_matches_as_indexes(text, overlapping=True)
 
 
 def combine_lexicon(model: dict[str, float], negative_words: Sequence[str], positive_words: Sequence[str], strength: float) -> dict[str, float]:
@@ -213,27 +213,34 @@ def _trimmed(text: str, start: int, end: int) -> Span:
     return Span(start, end)
 
 
-def _heaviest_clause(text: str, starts: Sequence[int], weights: Sequence[float]) -> Span | None:
-    """The clause whose n-grams (their start positions and weights) weigh most towards negative
-    (where a reader should look); a match before the first clause counts for the first."""
+def _heaviest_clause(text: str, starts: np.ndarray, weights: np.ndarray) -> Span | None:
+    """The clause whose n-grams (their start positions and weights, in scan order) weigh most
+    towards negative (where a reader should look); a match before the first clause counts for
+    the first, one on a clause break for the clause before it."""
     clauses = [m.span() for m in _CLAUSE.finditer(text)]
-    if not clauses:
-        return None
-    later_starts = [start for start, _ in clauses[1:]]
-    totals = [0.0] * len(clauses)
-    for clause, weight in zip(map(bisect_right, repeat(later_starts), starts), weights):
-        totals[clause] += weight
-    best = totals.index(max(totals))  # the first of equally heavy clauses
-    return _trimmed(text, *clauses[best])
+    if len(clauses) <= 1:
+        return _trimmed(text, *clauses[0]) if clauses else None
+    later_starts = np.fromiter((start for start, _ in clauses[1:]), dtype=np.intp, count=len(clauses) - 1)
+    # Each clause's total is summed in scan order (bincount adds in input order), so equally
+    # heavy clauses tie exactly and the first of them wins.
+    totals = np.bincount(np.searchsorted(later_starts, starts, side="right"), weights, minlength=len(clauses))
+    return _trimmed(text, *clauses[int(totals.argmax())])
 
 
-def _strongest_words(ngrams: Iterable[str], weights: dict[str, float]) -> tuple[str, ...]:
-    """The few most negative n-grams, longest first among overlaps (不好用 over 好用 and 不好)."""
-    ranked = sorted((-weights[word], word) for word in ngrams if weights[word] > 0)
+def negative_ranks(weights: dict[str, float]) -> dict[str, int]:
+    """Every n-gram that weighs towards negative, numbered from the heaviest (ties by the word)."""
+    ranked = sorted((-weight, word) for word, weight in weights.items() if weight > 0)
+    return {word: rank for rank, (_, word) in enumerate(ranked)}
+
+
+def _strongest_words(ranks: np.ndarray, ranked_words: list[str]) -> tuple[str, ...]:
+    """The few most negative of the matched n-grams (their ranks, −1 for words that do not
+    weigh towards negative), longest first among overlaps (不好用 over 好用 and 不好)."""
     chosen: list[str] = []
-    for _, word in ranked:
+    for rank in np.sort(ranks[ranks >= 0]).tolist():
+        word = ranked_words[rank]
         if any(word in other or other in word for other in chosen):
-            continue
+            continue  # also a repeat of a chosen word
         chosen.append(word)
         if len(chosen) == _EVIDENCE_WORDS:
             break
@@ -256,7 +263,8 @@ class SentimentDetector:
 
     def weighted_vocabulary(self) -> Iterable[tuple[str, float]]:
         # The model's n-grams ride the engine's shared pass; the engine sums their weights in C
-        # and hands over the total (`doc.weighted`), not an object per match.
+        # and hands over the total and the raw matches (`doc.weighted`), whose word ids index
+        # this sequence — the analyzer's own order.
         return self.analyzer.weights.items()
 
     def detect(self, doc: Document, hits: Sequence[Hit]) -> Iterable[Finding]:

@@ -59,7 +59,6 @@ class SubstanceDetector:
         self.review_categories = frozenset(c.lower() for c in section.review_categories)
         self.source_patterns = [re.compile(p) for p in section.source_patterns]
         self.detail_patterns = [re.compile(p) for p in section.personal_detail_patterns]
-        self._repeat_run = re.compile(f"(.)\\1{{{section.repeat_run_min - 1},}}", re.DOTALL)
 
     def vocabulary(self) -> Iterable[tuple[str, object]]:
         section = self.section
@@ -82,23 +81,31 @@ class SubstanceDetector:
         visible = _non_whitespace(doc.original)
         if not visible or not text:
             return length, 0.0
-        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+        codes = doc.normalized.code_points()
         informative = _informative_table()[codes]  # a fresh array: positions are struck out below
         # Filler words, and all but the first character of long runs of one character, do not
-        # count. Runs are looked for only when some stretch of the text could hold one.
+        # count.
         for hit in fillers:
             informative[hit.start : hit.end] = False
-        if self._may_repeat(codes):
-            for run in self._repeat_run.finditer(text):
-                informative[run.start() + 1 : run.end()] = False
+        repeats = self._repeats(codes)
+        if repeats is not None:
+            informative &= ~repeats
         return length, min(1.0, int(np.count_nonzero(informative)) / visible)
 
-    def _may_repeat(self, codes: np.ndarray) -> bool:
-        """Whether some character is followed by `repeat_run_min − 1` copies of itself."""
-        same_as_next = codes[1:] == codes[:-1]
-        for _ in range(self.section.repeat_run_min - 2):
-            same_as_next = same_as_next[1:] & same_as_next[:-1]
-        return bool(same_as_next.any())
+    def _repeats(self, codes: np.ndarray) -> np.ndarray | None:
+        """Where a character repeats the one before it inside a run of at least
+        `repeat_run_min` identical characters (哈哈哈哈: all but the first); None when no run."""
+        run_min = self.section.repeat_run_min
+        # run_starts[j]: codes[j .. j + run_min − 1] are all the same character.
+        run_starts = codes[1:] == codes[:-1]
+        for _ in range(run_min - 2):
+            run_starts = run_starts[1:] & run_starts[:-1]
+        if not run_starts.any():
+            return None
+        repeats = np.zeros(len(codes), dtype=bool)
+        for offset in range(1, run_min):
+            repeats[offset : offset + len(run_starts)] |= run_starts
+        return repeats
 
     # -- findings --------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Container
 from functools import lru_cache
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff"
@@ -37,25 +38,30 @@ class CompactedText:
         return index + (self._removed[cut - 1] if cut else 0)
 
 
-def compact_han_gaps(text: str, separators: str, max_run: int) -> CompactedText | None:
-    """`text` without the separator runs (1..max_run long) between two Han characters; None when
-    there is no such run."""
+def han_gaps(text: str, separators: str, max_run: int, joins: Container[str] | None = None) -> list[tuple[int, int]]:
+    """[start, end) of every separator run (1..max_run long) standing between two Han characters;
+    with `joins`, only the runs whose two neighbours, put together, are one of them (two
+    characters that follow each other in some word being looked for)."""
     if not separators:
-        return None
+        return []
+    runs = _run_pattern(separators, max_run).finditer(text)
+    if joins is not None:  # a join is two Han characters: it settles both neighbours at once
+        return [run.span() for run in runs if run.start() > 0 and text[run.start() - 1] + text[run.end()] in joins]
+    return [run.span() for run in runs if run.start() > 0 and _HAN_CHAR.match(text, run.start() - 1) is not None]
+
+
+def compact_gaps(text: str, gaps: list[tuple[int, int]]) -> CompactedText:
+    """`text` without the given gaps (ascending, not overlapping)."""
     pieces: list[str] = []
     cuts: list[int] = []
     removed: list[int] = []
     cursor = total = 0
-    for run in _run_pattern(separators, max_run).finditer(text):
-        start, end = run.span()
-        if start == 0 or _HAN_CHAR.match(text, start - 1) is None:
-            continue
+    for start, end in gaps:
         pieces.append(text[cursor:start])
-        cursor = end
+        cuts.append(start - total)
         total += end - start
-        cuts.append(start - (total - (end - start)))
         removed.append(total)
-    if not cuts:
-        return None
+        cursor = end
     pieces.append(text[cursor:])
     return CompactedText("".join(pieces), cuts, removed)
+

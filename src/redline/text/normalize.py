@@ -32,13 +32,16 @@ class NormalizedText:
     When characters were dropped or expanded, the offset map is computed on first use: most
     texts produce no finding and never need it."""
 
-    __slots__ = ("original", "text", "_offsets", "_table")
+    __slots__ = ("original", "text", "_offsets", "_table", "_codes")
 
-    def __init__(self, original: str, text: str, offsets: np.ndarray | None = None, table: CharTable | None = None):
+    def __init__(
+        self, original: str, text: str, offsets: np.ndarray | None = None, table: CharTable | None = None, codes: np.ndarray | None = None
+    ):
         self.original = original
         self.text = text
         self._offsets = offsets
         self._table = table  # set while the offset map is still to be computed
+        self._codes = codes  # the code points of `text`, when the normaliser had them at hand
 
     def __repr__(self) -> str:
         return f"NormalizedText(text={self.text!r})"
@@ -49,6 +52,12 @@ class NormalizedText:
             self._offsets = _offset_map(self.original, self._table)
             self._table = None
         return self._offsets
+
+    def code_points(self) -> np.ndarray:
+        """The normalised text as an array of code points (uint32), computed once."""
+        if self._codes is None:
+            self._codes = _code_points(self.text)
+        return self._codes
 
     def original_index(self, index: int) -> int:
         offsets = self.offsets
@@ -107,7 +116,12 @@ class Normalizer:
             mapped = table.one_to_one[_code_points(original)]
             # One comparison answers "anything dropped or expanded?" (both sentinels are ≥ DELETE).
             aligned = not (mapped >= DELETE).any()
-            text = mapped.tobytes().decode("utf-32-le") if aligned else original.translate(table.translations)
+            if aligned:
+                text = mapped.tobytes().decode("utf-32-le")
+                with_digits = self._digits_in_numeral_runs(text)
+                # The mapped code points are the text's own unless numerals were rewritten.
+                return NormalizedText(original, with_digits, None, None, mapped if with_digits is text else None)
+            text = original.translate(table.translations)
         text = self._digits_in_numeral_runs(text)
         return NormalizedText(original, text, None, None if aligned else table)
 
