@@ -57,6 +57,9 @@ class MarketingEvidence:
         return described
 
 
+_NO_EVIDENCE = MarketingEvidence({}, {}, 0.0)  # shared: evidence is never modified once made
+
+
 class CommercialDetector:
     family = "commercial"
 
@@ -85,7 +88,7 @@ class CommercialDetector:
     def evidence(self, doc: Document, hits: Sequence[Hit]) -> MarketingEvidence:
         """The marketing signals in one text and the intensity they add up to."""
         if not hits and not doc.request.product_attached:
-            return MarketingEvidence({}, {}, 0.0)
+            return _NO_EVIDENCE
         by_tag: dict[object, list[Hit]] = {}
         for hit in hits:
             by_tag.setdefault(hit.tag, []).append(hit)
@@ -117,7 +120,7 @@ class CommercialDetector:
 
     def _scored(self, counts: dict[str, int], examples: dict[str, list[str]], complaint: str | None) -> MarketingEvidence:
         if not counts:
-            return MarketingEvidence({}, {}, 0.0)
+            return _NO_EVIDENCE
         cap = self.section.max_count_per_signal
         weights = self.section.weights
         counts = {signal: min(count, cap) for signal, count in counts.items()}
@@ -146,7 +149,6 @@ class CommercialDetector:
         return found[0].word if found else None
 
     def detect(self, doc: Document, hits: Sequence[Hit]) -> Iterable[Finding]:
-        hits = list(hits)
         evidence = self.evidence(doc, hits)
         if doc.field_name == "title":
             doc.scores["marketing"] = evidence.score  # the title's own (its absolute words read it)

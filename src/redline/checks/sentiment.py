@@ -21,7 +21,7 @@ else 0.0). `negative_score` and `is_specific_question` give the same readings ou
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
@@ -53,6 +53,8 @@ NOT_QUESTION = "not_question"
 _SENTENCE = re.compile(r"(?:[^。.!?;\n…]+|\.(?=\d))+")
 _CLAUSE = re.compile(r"(?:[^。.!?;\n…,、:]+|\.(?=\d))+")
 _EVIDENCE_WORDS = 3
+# From this many n-gram matches on, the evidence of a negative text is gathered with NumPy.
+_BULK_EVIDENCE = 64
 _first, _second = itemgetter(0), itemgetter(1)
 
 
@@ -89,7 +91,8 @@ class SentimentAnalyzer:
         # among the words that weigh towards negative (−1 for the others).
         self._weight_array = np.array(self._weights, dtype=np.float64)
         ranks = negative_ranks(combined)
-        self._rank_of = np.array([ranks.get(word, -1) for word in self._weighted], dtype=np.intp)
+        self._rank_list = [ranks.get(word, -1) for word in self._weighted]
+        self._rank_of = np.array(self._rank_list, dtype=np.intp)
         self._ranked_words = sorted(ranks, key=ranks.__getitem__)
         cue_pairs = list(self.question_vocabulary())
         self._cue_words = [word for word, _ in cue_pairs]
@@ -131,10 +134,16 @@ class SentimentAnalyzer:
         words: tuple[str, ...] = ()
         if negative >= self.settings.negative_threshold:
             count = len(matches)
-            word_ids = np.fromiter(map(_first, matches), dtype=np.intp, count=count)
-            starts = np.fromiter(map(_second, matches), dtype=np.intp, count=count)
-            negative_span = _heaviest_clause(text, starts, self._weight_array[word_ids])
-            words = _strongest_words(self._rank_of[word_ids], self._ranked_words)
+            if count < _BULK_EVIDENCE:  # a short text: plain lists beat NumPy's fixed costs
+                word_ids = list(map(_first, matches))
+                starts, weights = list(map(_second, matches)), list(map(self._weights.__getitem__, word_ids))
+                ranks = sorted(set(map(self._rank_list.__getitem__, word_ids)))
+            else:
+                word_ids = np.fromiter(map(_first, matches), dtype=np.intp, count=count)
+                starts = np.fromiter(map(_second, matches), dtype=np.intp, count=count)
+                weights, ranks = self._weight_array[word_ids], np.sort(self._rank_of[word_ids]).tolist()
+            negative_span = _heaviest_clause(text, starts, weights)
+            words = _strongest_words(ranks, self._ranked_words)
         return SentimentReading(negative, question, negative_span, words)
 
     def matches(self, text: str) -> list[tuple[int, int, int]]:
@@ -213,18 +222,25 @@ def _trimmed(text: str, start: int, end: int) -> Span:
     return Span(start, end)
 
 
-def _heaviest_clause(text: str, starts: np.ndarray, weights: np.ndarray) -> Span | None:
-    """The clause whose n-grams (their start positions and weights, in scan order) weigh most
-    towards negative (where a reader should look); a match before the first clause counts for
-    the first, one on a clause break for the clause before it."""
+def _heaviest_clause(text: str, starts: Sequence[int], weights: Sequence[float]) -> Span | None:
+    """The clause whose n-grams (their start positions and weights, in scan order: lists, or
+    NumPy arrays for many) weigh most towards negative (where a reader should look); a match
+    before the first clause counts for the first, one on a clause break for the clause before.
+    Each total is summed in scan order either way, so equally heavy clauses tie exactly and the
+    first of them wins."""
     clauses = [m.span() for m in _CLAUSE.finditer(text)]
     if len(clauses) <= 1:
         return _trimmed(text, *clauses[0]) if clauses else None
-    later_starts = np.fromiter((start for start, _ in clauses[1:]), dtype=np.intp, count=len(clauses) - 1)
-    # Each clause's total is summed in scan order (bincount adds in input order), so equally
-    # heavy clauses tie exactly and the first of them wins.
-    totals = np.bincount(np.searchsorted(later_starts, starts, side="right"), weights, minlength=len(clauses))
-    return _trimmed(text, *clauses[int(totals.argmax())])
+    later_starts = [start for start, _ in clauses[1:]]
+    if isinstance(starts, np.ndarray):  # bincount adds in input order
+        totals = np.bincount(np.searchsorted(later_starts, starts, side="right"), weights, minlength=len(clauses))
+        best = int(totals.argmax())
+    else:
+        sums = [0.0] * len(clauses)
+        for clause, weight in zip(map(bisect_right, repeat(later_starts), starts), weights):
+            sums[clause] += weight
+        best = sums.index(max(sums))
+    return _trimmed(text, *clauses[best])
 
 
 def negative_ranks(weights: dict[str, float]) -> dict[str, int]:
@@ -233,11 +249,12 @@ def negative_ranks(weights: dict[str, float]) -> dict[str, int]:
     return {word: rank for rank, (_, word) in enumerate(ranked)}
 
 
-def _strongest_words(ranks: np.ndarray, ranked_words: list[str]) -> tuple[str, ...]:
-    """The few most negative of the matched n-grams (their ranks, −1 for words that do not
-    weigh towards negative), longest first among overlaps (不好用 over 好用 and 不好)."""
+def _strongest_words(ranks: list[int], ranked_words: list[str]) -> tuple[str, ...]:
+    """The few most negative of the matched n-grams (their ranks in ascending order, −1 for
+    words that do not weigh towards negative), longest first among overlaps (不好用 over 好用
+    and 不好)."""
     chosen: list[str] = []
-    for rank in np.sort(ranks[ranks >= 0]).tolist():
+    for rank in ranks[bisect_left(ranks, 0) :]:
         word = ranked_words[rank]
         if any(word in other or other in word for other in chosen):
             continue  # also a repeat of a chosen word
