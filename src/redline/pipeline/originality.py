@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+BATCH = 1_000
+
 
 class OriginalityLookup:
     def __init__(self, home: Any, policy: Any):
@@ -28,17 +30,26 @@ class OriginalityLookup:
         return self.index is not None
 
     def originality(self, note_ids: Sequence[str], texts: Sequence[str], account_ids: Sequence[str]) -> list[float | None]:
-        """Originality (1 − duplicate share) of each text against earlier notes, or None."""
+        """Originality (1 − duplicate share) of each text against earlier notes, or None. Texts
+        go to the index a thousand at a time (one batched query); a batch the index refuses is
+        retried text by text, so one bad text (too long…) only leaves its own value unknown."""
         if self.index is None or not texts:
             return [None] * len(texts)
+        out: list[float | None] = []
+        for start in range(0, len(texts), BATCH):
+            chunk = slice(start, start + BATCH)
+            try:
+                out.extend(self._query(note_ids[chunk], texts[chunk], account_ids[chunk]))
+            except Exception:
+                for one in range(start, min(start + BATCH, len(texts))):
+                    try:
+                        out.extend(self._query([note_ids[one]], [texts[one]], [account_ids[one]]))
+                    except Exception:
+                        out.append(None)
+        return out
+
+    def _query(self, note_ids: Sequence[str], texts: Sequence[str], account_ids: Sequence[str]) -> list[float | None]:
         from redline.originality import originality_reports
 
-        out: list[float | None] = []
-        for note_id, body, account_id in zip(note_ids, texts, account_ids):
-            try:
-                report = originality_reports(self.index, [body], [account_id], self.policy, exclude_ids=[note_id])[0]
-            except Exception:  # a text the index refuses (too long…) has unknown originality
-                out.append(None)
-                continue
-            out.append(float(report.originality) if report.content_chars else None)
-        return out
+        reports = originality_reports(self.index, list(texts), list(account_ids), self.policy, exclude_ids=list(note_ids))
+        return [float(report.originality) if report.content_chars else None for report in reports]
