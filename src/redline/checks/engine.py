@@ -22,7 +22,7 @@ from redline.checks.finding import CheckRequest, CheckResult, Finding, verdict_o
 from redline.checks.registry import detector_factories
 from redline.policy import Policy
 from redline.policy.cache import PerPolicy
-from redline.text.compact import HAN, compact_gaps, han_gaps
+from redline.text.compact import HAN, compact_gaps, gap_pattern, han_gaps
 from redline.text.normalize import normalizer_for
 
 _first = itemgetter(0)
@@ -91,8 +91,7 @@ class Checker:
         self._spaced_words = spaced_words
         self._spaced_joins = frozenset(word[i : i + 2] for word in spaced_words for i in range(len(word) - 1))
         self._spaced_automaton = ahocorasick_rs.AhoCorasick(spaced_words) if spaced_words else None
-        self._separators = policy.text.spaced_separators
-        self._max_run = policy.text.spaced_max_run
+        self._gaps = gap_pattern(policy.text.spaced_separators, policy.text.spaced_max_run)
         # A detector that declares `needs_hits = True` says: without a hit of its vocabulary it
         # finds nothing and records nothing, so it is not called at all (most texts).
         self._needs_hits = [getattr(detector, "needs_hits", False) for detector in self.detectors]
@@ -118,7 +117,7 @@ class Checker:
         if self._spaced_automaton is not None:
             # Only a gap whose two neighbours are adjacent characters of some spaced word can be
             # inside a match: texts without one (most) skip the pass.
-            gaps = han_gaps(text, self._separators, self._max_run, self._spaced_joins)
+            gaps = han_gaps(text, self._gaps, self._spaced_joins)
             if gaps:
                 compacted = compact_gaps(text, gaps)
                 spaced_words, spaced_owners, position = self._spaced_words, self._spaced_owners, compacted.position

@@ -87,25 +87,27 @@ class SubstanceDetector:
         # count.
         for hit in fillers:
             informative[hit.start : hit.end] = False
-        repeats = self._repeats(codes)
-        if repeats is not None:
-            informative &= ~repeats
+        for start, end in self._repeats(codes):
+            informative[start:end] = False
         return length, min(1.0, int(np.count_nonzero(informative)) / visible)
 
-    def _repeats(self, codes: np.ndarray) -> np.ndarray | None:
-        """Where a character repeats the one before it inside a run of at least
-        `repeat_run_min` identical characters (哈哈哈哈: all but the first); None when no run."""
-        run_min = self.section.repeat_run_min
-        # run_starts[j]: codes[j .. j + run_min − 1] are all the same character.
-        run_starts = codes[1:] == codes[:-1]
-        for _ in range(run_min - 2):
-            run_starts = run_starts[1:] & run_starts[:-1]
-        if not run_starts.any():
-            return None
-        repeats = np.zeros(len(codes), dtype=bool)
-        for offset in range(1, run_min):
-            repeats[offset : offset + len(run_starts)] |= run_starts
-        return repeats
+    def _repeats(self, codes: np.ndarray) -> list[tuple[int, int]]:
+        """[start, end) of all but the first character of each run of at least `repeat_run_min`
+        identical characters (哈哈哈哈 → its last three)."""
+        # same[k] = j: character j + 1 repeats character j. A run of n identical characters is
+        # n − 1 consecutive values; texts hold few such pairs, so they are walked in Python.
+        same = np.flatnonzero(codes[1:] == codes[:-1]).tolist()
+        needed = self.section.repeat_run_min - 1
+        spans: list[tuple[int, int]] = []
+        first = 0
+        while first < len(same):
+            last = first
+            while last + 1 < len(same) and same[last + 1] == same[last] + 1:
+                last += 1
+            if last - first + 1 >= needed:
+                spans.append((same[first] + 1, same[last] + 2))
+            first = last + 1
+        return spans
 
     # -- findings --------------------------------------------------------------------------------
 

@@ -9,16 +9,17 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Container
-from functools import lru_cache
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff"
 _HAN_CHAR = re.compile(f"[{HAN}]")
 
 
-@lru_cache(maxsize=16)
-def _run_pattern(separators: str, max_run: int) -> re.Pattern[str]:
-    # A separator run that a Han character follows; whether one also precedes it is checked
-    # on the few runs found (a look-behind here would be tried at every position of the text).
+def gap_pattern(separators: str, max_run: int) -> re.Pattern[str] | None:
+    """The pattern of a separator run (1..max_run long) that a Han character follows; whether
+    one also precedes it is checked on the few runs found (a look-behind here would be tried at
+    every position of the text). None when there are no separators."""
+    if not separators:
+        return None
     return re.compile(f"[{re.escape(separators)}]{{1,{max_run}}}(?=[{HAN}])")
 
 
@@ -38,13 +39,13 @@ class CompactedText:
         return index + (self._removed[cut - 1] if cut else 0)
 
 
-def han_gaps(text: str, separators: str, max_run: int, joins: Container[str] | None = None) -> list[tuple[int, int]]:
-    """[start, end) of every separator run (1..max_run long) standing between two Han characters;
-    with `joins`, only the runs whose two neighbours, put together, are one of them (two
-    characters that follow each other in some word being looked for)."""
-    if not separators:
+def han_gaps(text: str, gaps: re.Pattern[str] | None, joins: Container[str] | None = None) -> list[tuple[int, int]]:
+    """[start, end) of every separator run standing between two Han characters (`gaps` from
+    `gap_pattern`); with `joins`, only the runs whose two neighbours, put together, are one of
+    them (two characters that follow each other in some word being looked for)."""
+    if gaps is None:
         return []
-    runs = _run_pattern(separators, max_run).finditer(text)
+    runs = gaps.finditer(text)
     if joins is not None:  # a join is two Han characters: it settles both neighbours at once
         return [run.span() for run in runs if run.start() > 0 and text[run.start() - 1] + text[run.end()] in joins]
     return [run.span() for run in runs if run.start() > 0 and _HAN_CHAR.match(text, run.start() - 1) is not None]
