@@ -189,7 +189,23 @@ def specific_question(text: str, cues: Sequence[Hit]) -> Span | None:
     def blocked(hit: Hit) -> bool:  # a cue inside a look-alike (这么, 不怎么) does not count
         return any(b.start <= hit.start and hit.end <= b.end and b.word != hit.word for b in blockers)
 
-    sentences = [(m.start(), m.end()) for m in _SENTENCE.finditer(text)]
+    # Where something is asked, and where something specific is named (positions first: the
+    # sentences are cut only when both exist).
+    asked: list[int] = []
+    for hit in cues:
+        if hit.tag == QUESTION_MARK:
+            if hit.start > 0 and text[hit.start - 1] != "?":
+                asked.append(hit.start - 1)
+        elif hit.tag == PARTICLE:
+            # A particle ends its clause: 能用吗 / 能用吗~ / 能用吗 哈哈, not 吗啡.
+            if (hit.end == len(text) or not text[hit.end].isalnum()) and not blocked(hit):
+                asked.append(hit.start)
+        elif hit.tag == QUESTION_WORD and not blocked(hit):
+            asked.append(hit.start)
+    named = [h.start for h in cues if h.tag == SPECIFIC and not blocked(h)]
+    if not asked or not named:
+        return None
+    sentences = [m.span() for m in _SENTENCE.finditer(text)]
     if not sentences:
         return None
     starts = [s for s, _ in sentences]
@@ -197,18 +213,8 @@ def specific_question(text: str, cues: Sequence[Hit]) -> Span | None:
     def sentence_of(position: int) -> int:
         return max(bisect_right(starts, position) - 1, 0)
 
-    questions: set[int] = set()
-    for hit in cues:
-        if hit.tag == QUESTION_MARK:
-            if hit.start > 0 and text[hit.start - 1] != "?":
-                questions.add(sentence_of(hit.start - 1))
-        elif hit.tag == PARTICLE:
-            # A particle ends its clause: 能用吗 / 能用吗~ / 能用吗 哈哈, not 吗啡.
-            if (hit.end == len(text) or not text[hit.end].isalnum()) and not blocked(hit):
-                questions.add(sentence_of(hit.start))
-        elif hit.tag == QUESTION_WORD and not blocked(hit):
-            questions.add(sentence_of(hit.start))
-    specific = [i for i in (sentence_of(h.start) for h in cues if h.tag == SPECIFIC and not blocked(h)) if i in questions]
+    questions = set(map(sentence_of, asked))
+    specific = [i for i in map(sentence_of, named) if i in questions]
     if not specific:
         return None
     return _trimmed(text, *sentences[min(specific)])
