@@ -23,10 +23,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from itertools import repeat
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import ahocorasick_rs
 import numpy as np
@@ -58,16 +57,16 @@ _BULK_EVIDENCE = 64
 _first, _second = itemgetter(0), itemgetter(1)
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     """[start, end) in the normalised text."""
 
     start: int
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class SentimentReading:
+class SentimentReading(NamedTuple):
+    """One text's reading (a named tuple: one is made for every text checked)."""
+
     negative: float  # P(negative), 0–1
     question: Span | None  # the specific question's sentence, when there is one
     negative_span: Span | None  # the most negative clause, when the text is negative
