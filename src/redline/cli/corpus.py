@@ -48,7 +48,8 @@ def open_store(ctx: typer.Context, create: bool = True, for_rebuild: bool = Fals
     return CorpusStore.open(notes_dir(context.home.corpus_dir), params, create=create, for_rebuild=for_rebuild)
 
 
-def _parse_line(raw: bytes, max_chars: int) -> tuple[str, str, str]:
+def _json_object(raw: bytes) -> dict:
+    """One JSON Lines line as an object, or ValueError with the reason in Chinese."""
     try:
         line = raw.decode("utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8")
     except UnicodeDecodeError as exc:
@@ -59,6 +60,11 @@ def _parse_line(raw: bytes, max_chars: int) -> tuple[str, str, str]:
         raise ValueError(f"不是有效的 JSON（{exc.msg}，第 {exc.colno} 列）") from None
     if not isinstance(record, dict):
         raise ValueError("应为 JSON 对象 {\"id\", \"account_id\", \"text\"}")
+    return record
+
+
+def _parse_line(raw: bytes, max_chars: int) -> tuple[str, str, str]:
+    record = _json_object(raw)
     note_id, account_id, text = record.get("id"), record.get("account_id"), record.get("text")
     if isinstance(note_id, int) and not isinstance(note_id, bool):
         note_id = str(note_id)
@@ -205,16 +211,7 @@ def check(
 
 
 def _parse_check_line(raw: bytes, max_chars: int) -> tuple[str | None, str | None, str]:
-    try:
-        line = raw.decode("utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"不是有效的 UTF-8（第 {exc.start} 字节处）") from None
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"不是有效的 JSON（{exc.msg}，第 {exc.colno} 列）") from None
-    if not isinstance(record, dict):
-        raise ValueError("应为 JSON 对象 {\"id\", \"account_id\", \"text\"}")
+    record = _json_object(raw)
     values: list[str | None] = []
     for name in ("id", "account_id"):
         value = record.get(name)
