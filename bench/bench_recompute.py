@@ -23,7 +23,7 @@ Measured, each in its own subprocess (so peak memory is per phase):
 
 Target: recompute ≤ 3 × bare, peak memory ≤ 4 GB.
 
-    nice uv run python bench/bench_recompute.py --events 20000000 --notes 1000000 --accounts 100000 --spark
+    nice uv run --all-extras python bench/bench_recompute.py --events 20000000 --notes 1000000 --accounts 100000 --spark
     uv run python bench/bench_recompute.py --events 1000000 --notes 50000 --accounts 5000   # quick
 """
 
