@@ -183,17 +183,12 @@ def score_day(
     exposure = np.where(impressions > 0, impressions, reads)
     weights = note_weights(_floats(notes, "published_epoch"), exposure, window.end, policy)
     keep = note_account >= 0
-    account_index = {account_id: i for i, account_id in enumerate(account_ids)} if deductions else {}
     account_values = {
         "imbalance": _floats(accounts, "imbalance"),
         "fake_followers": _floats(accounts, "fake_followers"),
         "fan_activity": fan_activity_by_account,
     }
-    points = np.zeros(m)
-    for account_id, (value, _) in deductions.items():
-        index = account_index.get(account_id)
-        if index is not None:
-            points[index] = value
+    points, entries = _account_deductions(account_ids, deductions)
     account_scores = score_accounts(
         {code: v[keep] for code, v in note_scores.indicators.items()},
         note_account[keep],
@@ -237,7 +232,7 @@ def score_day(
     note_columns["engine"] = pa.array([engine_name] * n, pa.string())
     note_table = pa.table({k: (pa.array(v, from_pandas=True) if isinstance(v, np.ndarray) else v) for k, v in note_columns.items()})
 
-    account_table = _account_results(accounts, account_scores, deductions, note_account[keep], window, policy, engine_name, computed_at)
+    account_table = _account_results(accounts, account_scores, entries, note_account[keep], window, policy, engine_name, computed_at)
     return note_table, account_table
 
 
@@ -249,27 +244,33 @@ def _rounded(values: np.ndarray) -> pa.Array:
     return pa.array(np.round(values.astype(np.float64), 6), from_pandas=True)
 
 
-def _account_results(accounts, scores, deductions, note_account, window, policy, engine_name, computed_at) -> pa.Table:
+def _account_deductions(account_ids: list[str], deductions: dict[str, tuple[float, list[dict]]]) -> tuple[np.ndarray, np.ndarray]:
+    """Per account (in `account_ids` order): the ledger points in force, and the entries behind
+    them as JSON text ("[]" for none)."""
+    points = np.zeros(len(account_ids))
+    entries = np.full(len(account_ids), "[]", dtype=object)
+    if deductions:
+        position = {account_id: i for i, account_id in enumerate(account_ids)}
+        for account_id, (value, rows) in deductions.items():
+            if account_id in position:
+                points[position[account_id]] = value
+                entries[position[account_id]] = json.dumps(rows, ensure_ascii=False)
+    return points, entries
+
+
+def _account_results(accounts, scores, entries, note_account, window, policy, engine_name, computed_at) -> pa.Table:
     """One row per account: the headline numbers (stored in SQL) and, as flat `group.name`
     columns, everything `explain` shows (stored in Parquet, see store/health.py)."""
     m = accounts.num_rows
     ids = accounts.column("account_id")
     notes_per_account = np.bincount(note_account, minlength=m) if len(note_account) else np.zeros(m, dtype=np.int64)
-    points = np.zeros(m)
-    entries = np.full(m, "[]", dtype=object)
-    if deductions:
-        position = {account_id: i for i, account_id in enumerate(ids.to_pylist())}
-        for account_id, (value, rows) in deductions.items():
-            if account_id in position:
-                points[position[account_id]] = value
-                entries[position[account_id]] = json.dumps(rows, ensure_ascii=False)
     columns = scores.columns()
     table = {
         "account_id": ids,
         "day": pa.array([window.day] * m, pa.date32()),
         "health_index": _rounded(columns["index"]),
         "index_before_deductions": _rounded(columns["index_before_deductions"]),
-        "deductions": pa.array(points, pa.float64()),
+        "deductions": pa.array(scores.deductions, pa.float64()),
         "quality": _rounded(columns["dim_quality"]),
         "compliance": _rounded(columns["dim_compliance"]),
         "feedback": _rounded(columns["dim_feedback"]),
