@@ -145,11 +145,16 @@ def add(
         err_console.print(f"[yellow]跳过 {len(duplicates)} 个重复 id[/yellow]（已在索引中或文件内重复）：{shown}",
                           highlight=False)
     if bad:
-        err_console.print(f"[yellow]跳过 {len(bad)} 行坏数据：[/yellow]", highlight=False)
-        for number, reason in bad[:SHOWN_PROBLEMS]:
-            err_console.print(f"  第 {number} 行：{reason}", highlight=False)
-        if len(bad) > SHOWN_PROBLEMS:
-            err_console.print(f"  ……另有 {len(bad) - SHOWN_PROBLEMS} 行", highlight=False)
+        _report_bad_lines(bad, f"跳过 {len(bad)} 行坏数据：")
+
+
+def _report_bad_lines(bad: list[tuple[int, str]], heading: str) -> None:
+    """The first SHOWN_PROBLEMS bad lines with their reasons, and how many more there were."""
+    err_console.print(f"[yellow]{heading}[/yellow]", highlight=False)
+    for number, reason in bad[:SHOWN_PROBLEMS]:
+        err_console.print(f"  第 {number} 行：{reason}", highlight=False)
+    if len(bad) > SHOWN_PROBLEMS:
+        err_console.print(f"  ……另有 {len(bad) - SHOWN_PROBLEMS} 行", highlight=False)
 
 
 def _percent(value: float) -> str:
@@ -275,11 +280,7 @@ def _check_batch(ctx: typer.Context, source: str, format: str) -> int:
                 flush()
         flush()
     if bad:
-        err_console.print(f"[yellow]跳过 {len(bad)} 行坏数据（已检查 {checked} 行）：[/yellow]", highlight=False)
-        for number, reason in bad[:SHOWN_PROBLEMS]:
-            err_console.print(f"  第 {number} 行：{reason}", highlight=False)
-        if len(bad) > SHOWN_PROBLEMS:
-            err_console.print(f"  ……另有 {len(bad) - SHOWN_PROBLEMS} 行", highlight=False)
+        _report_bad_lines(bad, f"跳过 {len(bad)} 行坏数据（已检查 {checked} 行）：")
         return 2
     return 0
 
