@@ -37,9 +37,6 @@ class Document:
     # Shared by the title's and the body's documents of one request (the title is checked
     # first): a detector leaves what the body should count with its own, keyed by its family.
     carried: dict[str, object] = field(default_factory=dict)
-    # Set by the engine for the detector that weighs words (`weighted_vocabulary`): the sum of
-    # the weights over the text and the matches behind it (`engine.WeightedMatches`).
-    weighted: object = None
 
     @property
     def text(self) -> str:

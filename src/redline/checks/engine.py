@@ -3,16 +3,16 @@
 The vocabularies of all detectors are compiled into one Aho-Corasick automaton per policy, so
 the word-list work for a text is a single pass in native code regardless of how many detectors
 or words there are (Python `re` alternations collapse at thousands of words). Words a detector
-only weighs (the sentiment model's n-grams: a note matches a hundred of them) have an automaton
-of their own, so the owned words' few matches are handed out without wading through them. When
-a text has separators between Han characters (最 有 效), a compacted copy gets one more pass, and
-words found only there are handed to the detectors with spans in the normalised text.
+only weighs (`weighted_vocabulary`: the sentiment model's n-grams, a hundred matches in a note)
+are not in this pass: the detector sums them itself (`checks.weigher`), without an object per
+match. When a text has separators between Han characters (最 有 效), a compacted copy gets one
+more pass, and words found only there are handed to the detectors with spans in the normalised
+text.
 """
 
 from __future__ import annotations
 
 import re
-from operator import itemgetter
 
 import ahocorasick_rs
 
@@ -24,20 +24,6 @@ from redline.policy import Policy
 from redline.policy.cache import PerPolicy
 from redline.text.compact import HAN, compact_gaps, gap_pattern, han_gaps
 from redline.text.normalize import normalizer_for
-
-_first = itemgetter(0)
-
-
-class WeightedMatches:
-    """The weighing detector's view of one scan: the sum of the weights over every match, and
-    the raw matches (word id, start, end) in scan order, to look through only when evidence is
-    wanted. Word ids index the detector's `weighted_vocabulary()` in the order it gave."""
-
-    __slots__ = ("total", "matches")
-
-    def __init__(self, total: float, matches: list[tuple[int, int, int]]):
-        self.total = total
-        self.matches = matches
 
 
 class Checker:
@@ -62,21 +48,11 @@ class Checker:
         self._words = words
         self._owners = owners
         self._automaton = ahocorasick_rs.AhoCorasick(words) if words else None
-        # A detector may also weigh words (a linear model over n-grams): their matches come from
-        # an automaton of their own and are summed in C, never handed out one by one.
-        self._weighted_detector: int | None = None
-        weights: dict[str, float] = {}
-        for detector_index, detector in enumerate(self.detectors):
-            weighted_vocabulary = getattr(detector, "weighted_vocabulary", None)
-            if weighted_vocabulary is None:
-                continue
-            if self._weighted_detector is not None:
-                raise ValueError("only one detector may weigh words")
-            self._weighted_detector = detector_index
-            weights = dict(weighted_vocabulary())
-        self._weighted_words = list(weights)
-        self._weights = list(weights.values())
-        self._weight_automaton = ahocorasick_rs.AhoCorasick(self._weighted_words) if weights else None
+        # Words a detector weighs itself (a linear model over n-grams) are not scanned here; they
+        # are listed for `vocabulary_words`.
+        self._weighted_words = [
+            word for detector in self.detectors for word, _ in getattr(detector, "weighted_vocabulary", tuple)()
+        ]
         # Han words that may also be spelled with separators between their characters (最 有 效),
         # for the detectors that want them (a detector opts out with `spaced = False`): their own
         # automaton, run over the compacted copy of the texts that have such separators.
@@ -98,17 +74,12 @@ class Checker:
         self._max_chars = policy.checks.max_chars
         self._policy_version = policy.version
 
-    def scan(self, text: str) -> tuple[list[list[Hit]], WeightedMatches | None]:
+    def scan(self, text: str) -> list[list[Hit]]:
         """Hits per detector (index-aligned with `self.detectors`): the words as written, then
-        Han words spelled with separators between their characters; and, for the detector that
-        weighs words, the sum of its weights over all matches."""
+        Han words spelled with separators between their characters."""
         per_detector: list[list[Hit]] = [[] for _ in self.detectors]
-        weighted = None
-        if self._weighted_detector is not None:
-            matches = self._weight_automaton.find_matches_as_indexes(text, overlapping=True) if self._weight_automaton and text else []
-            weighted = WeightedMatches(sum(map(self._weights.__getitem__, map(_first, matches))), matches)
         if self._automaton is None or not text:
-            return per_detector, weighted
+            return per_detector
         words, owners = self._words, self._owners
         for word_id, start, end in self._automaton.find_matches_as_indexes(text, overlapping=True):
             word = words[word_id]
@@ -128,7 +99,7 @@ class Checker:
                     word = spaced_words[word_id]
                     for detector_index, tag in spaced_owners[word_id]:
                         per_detector[detector_index].append(Hit(o_start, o_end, word, tag))
-        return per_detector, weighted
+        return per_detector
 
     @property
     def vocabulary_words(self) -> list[str]:
@@ -140,7 +111,7 @@ class Checker:
         self, request: CheckRequest, text: str, field_name: str, scores: dict[str, float], carried: dict[str, object]
     ) -> list[Finding]:
         doc = Document(request, self.policy, self.normalizer.normalize(text), field_name, scores, carried=carried)
-        hits, doc.weighted = self.scan(doc.text)
+        hits = self.scan(doc.text)
         findings = doc.findings
         for detector, detector_hits, needs_hits in zip(self.detectors, hits, self._needs_hits):
             if needs_hits and not detector_hits:

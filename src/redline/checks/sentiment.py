@@ -3,11 +3,10 @@ specific question (讨论度: 敏感肌能用吗).
 
 Negative sentiment: the shipped n-gram model (`sentiment_model`, trained offline by
 scripts/train_sentiment.py) plus the policy's platform words (踩雷, 智商税… which the training
-reviews predate). Its n-grams are weighed words of the engine's one shared pass: the engine sums
-their weights in C (no object per match: a note matches hundreds of n-grams) and this detector
-adds the bias and takes a sigmoid; outside a check, the analyzer's own automaton does the same.
-Negation
-(不好用, 没效果, 不推荐) is carried by the 2- and 3-grams, which the model weighs on their own.
+reviews predate). Its n-grams are weighed by `checks.weigher` — natively when the extension is
+built: no Python object per occurrence (a note holds over a hundred) — and the detector adds the
+bias and takes a sigmoid. Negation (不好用, 没效果, 不推荐) is carried by the 2- and 3-grams, which
+the model weighs on their own.
 
 Questions: a sentence is a question when it ends in `?`, ends in a sentence-final particle
 (吗/呢…), or contains a question word (怎么, 有没有…) not inside a look-alike (这么, 不怎么);
@@ -21,18 +20,16 @@ else 0.0). `negative_score` and `is_specific_question` give the same readings ou
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from itertools import repeat
-from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import ahocorasick_rs
-import numpy as np
 
 from redline.checks.document import Document, Hit
 from redline.checks.finding import Finding
 from redline.checks.sentiment_model import SentimentModel, load_model, sigmoid
+from redline.checks.weigher import make_weigher
 from redline.policy import Policy, default_policy
 from redline.policy.cache import PerPolicy
 from redline.text.normalize import normalizer_for
@@ -52,9 +49,6 @@ NOT_QUESTION = "not_question"
 _SENTENCE = re.compile(r"(?:[^。.!?;\n…]+|\.(?=\d))+")
 _CLAUSE = re.compile(r"(?:[^。.!?;\n…,、:]+|\.(?=\d))+")
 _EVIDENCE_WORDS = 3
-# From this many n-gram matches on, the evidence of a negative text is gathered with NumPy.
-_BULK_EVIDENCE = 64
-_first, _second = itemgetter(0), itemgetter(1)
 
 
 class Span(NamedTuple):
@@ -81,18 +75,11 @@ class SentimentAnalyzer:
         self.settings = settings
         self.model: SentimentModel = load_model(settings.model)
         self.weights = combine_lexicon(self.model.weights, settings.negative_words, settings.positive_words, settings.lexicon_weight)
-        combined = self.weights
-        # Word ids index this order; the engine's shared pass keeps it (`weighted_vocabulary`).
-        self._weighted = list(combined)
-        self._weights = list(combined.values())
-        self._weight_automaton = ahocorasick_rs.AhoCorasick(self._weighted) if self._weighted else None
-        # For the evidence of negative texts, looked up in bulk: each word's weight, and its rank
-        # among the words that weigh towards negative (−1 for the others).
-        self._weight_array = np.array(self._weights, dtype=np.float64)
-        ranks = negative_ranks(combined)
-        self._rank_list = [ranks.get(word, -1) for word in self._weighted]
-        self._rank_of = np.array(self._rank_list, dtype=np.intp)
+        # Each word carries its rank among the words that weigh towards negative (−1 for the
+        # others): the evidence of a negative text names the best-ranked words met.
+        ranks = negative_ranks(self.weights)
         self._ranked_words = sorted(ranks, key=ranks.__getitem__)
+        self.weigher = make_weigher(list(self.weights), list(self.weights.values()), [ranks.get(word, -1) for word in self.weights])
         cue_pairs = list(self.question_vocabulary())
         self._cue_words = [word for word, _ in cue_pairs]
         self._cue_tags = [tag for _, tag in cue_pairs]
@@ -108,8 +95,8 @@ class SentimentAnalyzer:
     # -- scoring a normalised text on its own (outside the engine's shared pass) --
 
     def negative(self, text: str) -> float:
-        """P(negative) of a NORMALISED text: one automaton pass, a sum in C and a sigmoid."""
-        return sigmoid(self.model.bias + sum(map(self._weights.__getitem__, map(_first, self.matches(text)))))
+        """P(negative) of a NORMALISED text: the weights of its n-grams summed, and a sigmoid."""
+        return sigmoid(self.model.bias + self.weigher.total(text))
 
     def cue_hits(self, text: str) -> list[Hit]:
         """Hits of the question vocabulary alone, in text order."""
@@ -118,38 +105,19 @@ class SentimentAnalyzer:
         words, tags = self._cue_words, self._cue_tags
         return [Hit(s, e, words[i], tags[i]) for i, s, e in self._cue_automaton.find_matches_as_indexes(text, overlapping=True)]
 
-    def read(self, text: str, cues: Sequence[Hit], weighted: Any = None) -> SentimentReading:
+    def read(self, text: str, cues: Sequence[Hit]) -> SentimentReading:
         """The reading of a normalised text, given its question-vocabulary hits (`cue_hits`, or
-        the engine's shared scan) and, inside a check, the engine's weight sum over the model's
-        n-grams (`engine.WeightedMatches`). Evidence is looked for only in negative texts."""
-        if weighted is not None:
-            matches, total = weighted.matches, weighted.total
-        else:
-            matches = self.matches(text)
-            total = sum(map(self._weights.__getitem__, map(_first, matches)))
-        negative = sigmoid(self.model.bias + total)
+        the engine's shared scan). Evidence is looked for only in negative texts."""
+        negative = sigmoid(self.model.bias + self.weigher.total(text))
         question = specific_question(text, cues) if cues else None
         negative_span: Span | None = None
         words: tuple[str, ...] = ()
         if negative >= self.settings.negative_threshold:
-            count = len(matches)
-            if count < _BULK_EVIDENCE:  # a short text: plain lists beat NumPy's fixed costs
-                word_ids = list(map(_first, matches))
-                starts, weights = list(map(_second, matches)), list(map(self._weights.__getitem__, word_ids))
-                ranks = sorted(set(map(self._rank_list.__getitem__, word_ids)))
-            else:
-                word_ids = np.fromiter(map(_first, matches), dtype=np.intp, count=count)
-                starts = np.fromiter(map(_second, matches), dtype=np.intp, count=count)
-                weights, ranks = self._weight_array[word_ids], np.sort(self._rank_of[word_ids]).tolist()
-            negative_span = _heaviest_clause(text, starts, weights)
+            clauses = [m.span() for m in _CLAUSE.finditer(text)]
+            clause_totals, ranks = self.weigher.evidence(text, [start for start, _ in clauses[1:]])
+            negative_span = _heaviest_clause(text, clauses, clause_totals)
             words = _strongest_words(ranks, self._ranked_words)
         return SentimentReading(negative, question, negative_span, words)
-
-    def matches(self, text: str) -> list[tuple[int, int, int]]:
-        """(word id, start, end) of every n-gram match in a normalised text, in scan order."""
-        if self._weight_automaton is None or not text:
-            return []
-        return self._weight_automaton.find_matches_as_indexes(text, overlapping=True)
 
 
 def combine_lexicon(model: dict[str, float], negative_words: Sequence[str], positive_words: Sequence[str], strength: float) -> dict[str, float]:
@@ -227,25 +195,14 @@ def _trimmed(text: str, start: int, end: int) -> Span:
     return Span(start, end)
 
 
-def _heaviest_clause(text: str, starts: Sequence[int], weights: Sequence[float]) -> Span | None:
-    """The clause whose n-grams (their start positions and weights, in scan order: lists, or
-    NumPy arrays for many) weigh most towards negative (where a reader should look); a match
-    before the first clause counts for the first, one on a clause break for the clause before.
-    Each total is summed in scan order either way, so equally heavy clauses tie exactly and the
-    first of them wins."""
-    clauses = [m.span() for m in _CLAUSE.finditer(text)]
+def _heaviest_clause(text: str, clauses: Sequence[tuple[int, int]], totals: Sequence[float]) -> Span | None:
+    """The clause whose n-grams weigh most towards negative (where a reader should look), given
+    each clause's total (`Weigher.evidence`: a match before the first clause counts for the
+    first, one on a clause break for the clause before). The totals are summed in scan order,
+    so equally heavy clauses tie exactly and the first of them wins."""
     if len(clauses) <= 1:
         return _trimmed(text, *clauses[0]) if clauses else None
-    later_starts = [start for start, _ in clauses[1:]]
-    if isinstance(starts, np.ndarray):  # bincount adds in input order
-        totals = np.bincount(np.searchsorted(later_starts, starts, side="right"), weights, minlength=len(clauses))
-        best = int(totals.argmax())
-    else:
-        sums = [0.0] * len(clauses)
-        for clause, weight in zip(map(bisect_right, repeat(later_starts), starts), weights):
-            sums[clause] += weight
-        best = sums.index(max(sums))
-    return _trimmed(text, *clauses[best])
+    return _trimmed(text, *clauses[totals.index(max(totals))])
 
 
 def negative_ranks(weights: dict[str, float]) -> dict[str, int]:
@@ -255,11 +212,10 @@ def negative_ranks(weights: dict[str, float]) -> dict[str, int]:
 
 
 def _strongest_words(ranks: list[int], ranked_words: list[str]) -> tuple[str, ...]:
-    """The few most negative of the matched n-grams (their ranks in ascending order, −1 for
-    words that do not weigh towards negative), longest first among overlaps (不好用 over 好用
-    and 不好)."""
+    """The few most negative of the matched n-grams (their distinct ranks, ascending), longest
+    first among overlaps (不好用 over 好用 and 不好)."""
     chosen: list[str] = []
-    for rank in ranks[bisect_left(ranks, 0) :]:
+    for rank in ranks:
         word = ranked_words[rank]
         if any(word in other or other in word for other in chosen):
             continue  # also a repeat of a chosen word
@@ -284,13 +240,12 @@ class SentimentDetector:
         yield from self.analyzer.question_vocabulary()
 
     def weighted_vocabulary(self) -> Iterable[tuple[str, float]]:
-        # The model's n-grams ride the engine's shared pass; the engine sums their weights in C
-        # and hands over the total and the raw matches (`doc.weighted`), whose word ids index
-        # this sequence — the analyzer's own order.
+        # The model's n-grams: not in the shared pass (the analyzer's weigher sums them without
+        # an object per occurrence), but words this detector looks for all the same.
         return self.analyzer.weights.items()
 
     def detect(self, doc: Document, hits: Sequence[Hit]) -> Iterable[Finding]:
-        reading = self.analyzer.read(doc.text, hits, doc.weighted)
+        reading = self.analyzer.read(doc.text, hits)
         settings = self.settings
         doc.scores["negative"] = round(reading.negative, 4)
         doc.scores["question"] = 1.0 if reading.question is not None else 0.0

@@ -1,0 +1,405 @@
+/* Weigh a text by a list of weighted words: the sum of the weights of every occurrence of every
+ * word, overlapping occurrences included — what an overlapping Aho-Corasick scan would count —
+ * without a Python object per occurrence (a 300-character note holds ~130 n-gram occurrences).
+ *
+ * The words are kept in a trie of their REVERSED characters (one hash table of edges). For each
+ * end position the trie is walked backwards from there, which meets the words ending at that
+ * position shortest first; they are reported longest first. Positions in ascending order, longest
+ * word first at each: exactly the order in which ahocorasick-rs reports overlapping matches, so
+ * the weights are added in the same order and the sums are the same to the last bit (plain
+ * sequential double additions, as Python's sum() does them in 3.11).
+ *
+ * The pure-Python twin (redline.checks.weigher.PlainWeigher) must give identical results;
+ * tests/checks/test_weigher.py holds them to each other. */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#define EMPTY UINT64_MAX
+#define CODE_BITS 21 /* every code point is below 0x110000 */
+
+/* One slot of the edge table: key and target side by side, so a probe touches one cache line. */
+typedef struct {
+    uint64_t key;   /* (node << CODE_BITS) | code point, or EMPTY */
+    int64_t target; /* the node the edge leads to */
+} Edge;
+
+typedef struct {
+    PyObject_HEAD
+    Edge *edges;            /* open addressing, linear probing */
+    size_t slot_mask;       /* slot count - 1 (the slot count is a power of two) */
+    int slot_shift;         /* 64 - log2(slot count): hashing keeps the product's top bits */
+    int32_t *word_at;       /* per node: the word whose reversed characters end there, or -1 */
+    int32_t node_count;
+    double *weights;        /* per word */
+    int32_t *ranks;         /* per word: its rank as evidence, or -1 */
+    int32_t *lengths;       /* per word: its length in characters */
+    Py_ssize_t word_count;
+    Py_ssize_t longest;
+} Weigher;
+
+static inline size_t slot_of(const Weigher *w, uint64_t key) {
+    return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> w->slot_shift);
+}
+
+static inline int32_t child_of(const Weigher *w, int32_t node, Py_UCS4 code) {
+    uint64_t key = ((uint64_t)node << CODE_BITS) | code;
+    size_t slot = slot_of(w, key);
+    for (;;) {
+        uint64_t found = w->edges[slot].key;
+        if (found == key) return (int32_t)w->edges[slot].target;
+        if (found == EMPTY) return -1;
+        slot = (slot + 1) & w->slot_mask;
+    }
+}
+
+static int32_t child_or_new(Weigher *w, int32_t node, Py_UCS4 code) {
+    uint64_t key = ((uint64_t)node << CODE_BITS) | code;
+    size_t slot = slot_of(w, key);
+    for (;;) {
+        uint64_t found = w->edges[slot].key;
+        if (found == key) return (int32_t)w->edges[slot].target;
+        if (found == EMPTY) {
+            int32_t child = w->node_count++;
+            w->edges[slot].key = key;
+            w->edges[slot].target = child;
+            w->word_at[child] = -1;
+            return child;
+        }
+        slot = (slot + 1) & w->slot_mask;
+    }
+}
+
+/* Called for every occurrence in scan order; returns -1 (with a Python error set) to stop. */
+typedef int (*visit_fn)(void *context, const Weigher *w, int32_t word, Py_ssize_t end);
+
+static int scan(const Weigher *w, PyObject *text, visit_fn visit, void *context) {
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    int32_t local[32];
+    int32_t *found = local;
+    if (w->longest > 32) {
+        found = PyMem_New(int32_t, w->longest);
+        if (found == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+    }
+    int status = 0;
+    for (Py_ssize_t end = 1; end <= length && status == 0; end++) {
+        Py_ssize_t lowest = end > w->longest ? end - w->longest : 0;
+        int32_t node = 0;
+        int count = 0;
+        for (Py_ssize_t i = end - 1; i >= lowest; i--) {
+            node = child_of(w, node, PyUnicode_READ(kind, data, i));
+            if (node < 0) break;
+            if (w->word_at[node] >= 0) found[count++] = w->word_at[node];
+        }
+        while (count > 0 && status == 0) status = visit(context, w, found[--count], end);
+    }
+    if (found != local) PyMem_Free(found);
+    return status;
+}
+
+/* -- construction ----------------------------------------------------------------------------- */
+
+static void Weigher_dealloc(Weigher *self) {
+    PyMem_Free(self->edges);
+    PyMem_Free(self->word_at);
+    PyMem_Free(self->weights);
+    PyMem_Free(self->ranks);
+    PyMem_Free(self->lengths);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int Weigher_init(Weigher *self, PyObject *args, PyObject *kwargs) {
+    static char *keywords[] = {"words", "weights", "ranks", NULL};
+    PyObject *words_arg, *weights_arg, *ranks_arg = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|O", keywords, &words_arg, &weights_arg, &ranks_arg)) return -1;
+    if (self->edges != NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "Weigher is already initialised");
+        return -1;
+    }
+    PyObject *words = PySequence_Fast(words_arg, "words must be a sequence");
+    PyObject *weights = words ? PySequence_Fast(weights_arg, "weights must be a sequence") : NULL;
+    PyObject *ranks = (weights && ranks_arg != Py_None) ? PySequence_Fast(ranks_arg, "ranks must be a sequence") : NULL;
+    int status = -1;
+    if (weights == NULL || (ranks_arg != Py_None && ranks == NULL)) goto done;
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(words);
+    if (PySequence_Fast_GET_SIZE(weights) != count || (ranks && PySequence_Fast_GET_SIZE(ranks) != count)) {
+        PyErr_SetString(PyExc_ValueError, "words, weights and ranks must have the same length");
+        goto done;
+    }
+    if (count >= INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "too many words");
+        goto done;
+    }
+    Py_ssize_t characters = 0;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *word = PySequence_Fast_GET_ITEM(words, i);
+        if (!PyUnicode_Check(word) || PyUnicode_GET_LENGTH(word) == 0) {
+            PyErr_SetString(PyExc_ValueError, "every word must be a non-empty str");
+            goto done;
+        }
+        characters += PyUnicode_GET_LENGTH(word);
+    }
+    if (characters >= INT32_MAX / 4) {
+        PyErr_SetString(PyExc_ValueError, "the words are too long in all");
+        goto done;
+    }
+    size_t slots = 16;
+    int bits = 4;
+    while (slots < 2 * (size_t)(characters + 1)) {
+        slots *= 2;
+        bits++;
+    }
+    self->slot_mask = slots - 1;
+    self->slot_shift = 64 - bits;
+    self->edges = PyMem_New(Edge, slots);
+    self->word_at = PyMem_New(int32_t, characters + 1);
+    self->weights = PyMem_New(double, count ? count : 1);
+    self->ranks = PyMem_New(int32_t, count ? count : 1);
+    self->lengths = PyMem_New(int32_t, count ? count : 1);
+    if (!self->edges || !self->word_at || !self->weights || !self->ranks || !self->lengths) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (size_t s = 0; s < slots; s++) self->edges[s].key = EMPTY;
+    self->word_at[0] = -1;
+    self->node_count = 1; /* the root */
+    self->longest = 0;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *word = PySequence_Fast_GET_ITEM(words, i);
+        double weight = PyFloat_AsDouble(PySequence_Fast_GET_ITEM(weights, i));
+        if (weight == -1.0 && PyErr_Occurred()) goto done;
+        long rank = -1;
+        if (ranks) {
+            rank = PyLong_AsLong(PySequence_Fast_GET_ITEM(ranks, i));
+            if (rank == -1 && PyErr_Occurred()) goto done;
+            if (rank < -1 || rank >= INT32_MAX) {
+                PyErr_SetString(PyExc_ValueError, "a rank must be -1 or a non-negative int32");
+                goto done;
+            }
+        }
+        int kind = PyUnicode_KIND(word);
+        const void *data = PyUnicode_DATA(word);
+        Py_ssize_t length = PyUnicode_GET_LENGTH(word);
+        int32_t node = 0;
+        for (Py_ssize_t j = length - 1; j >= 0; j--) node = child_or_new(self, node, PyUnicode_READ(kind, data, j));
+        if (self->word_at[node] >= 0) {
+            PyErr_Format(PyExc_ValueError, "duplicate word %R", word);
+            goto done;
+        }
+        self->word_at[node] = (int32_t)i;
+        self->weights[i] = weight;
+        self->ranks[i] = (int32_t)rank;
+        self->lengths[i] = (int32_t)length;
+        if (length > self->longest) self->longest = length;
+    }
+    self->word_count = count;
+    status = 0;
+done:
+    Py_XDECREF(words);
+    Py_XDECREF(weights);
+    Py_XDECREF(ranks);
+    return status;
+}
+
+/* -- total ------------------------------------------------------------------------------------ */
+
+static int add_weight(void *context, const Weigher *w, int32_t word, Py_ssize_t end) {
+    (void)end;
+    *(double *)context += w->weights[word];
+    return 0;
+}
+
+static int ready(const Weigher *self) {
+    if (self->edges == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "Weigher is not initialised");
+        return 0;
+    }
+    return 1;
+}
+
+static PyObject *Weigher_total(Weigher *self, PyObject *text) {
+    if (!ready(self)) return NULL;
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "text must be a str");
+        return NULL;
+    }
+    double total = 0.0;
+    if (scan(self, text, add_weight, &total) < 0) return NULL;
+    return PyFloat_FromDouble(total);
+}
+
+/* -- matches ---------------------------------------------------------------------------------- */
+
+static int append_match(void *context, const Weigher *w, int32_t word, Py_ssize_t end) {
+    PyObject *match = Py_BuildValue("(inn)", (int)word, end - w->lengths[word], end);
+    if (match == NULL) return -1;
+    int status = PyList_Append((PyObject *)context, match);
+    Py_DECREF(match);
+    return status;
+}
+
+static PyObject *Weigher_matches(Weigher *self, PyObject *text) {
+    if (!ready(self)) return NULL;
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "text must be a str");
+        return NULL;
+    }
+    PyObject *matches = PyList_New(0);
+    if (matches == NULL) return NULL;
+    if (scan(self, text, append_match, matches) < 0) {
+        Py_DECREF(matches);
+        return NULL;
+    }
+    return matches;
+}
+
+/* -- evidence --------------------------------------------------------------------------------- */
+
+typedef struct {
+    const Py_ssize_t *later_starts; /* where each part after the first starts, ascending */
+    Py_ssize_t later_count;
+    double *part_totals;            /* later_count + 1 sums, in scan order */
+    int32_t *ranks;                 /* ranks of the words met (not yet sorted or distinct) */
+    Py_ssize_t rank_count;
+} Evidence;
+
+static int add_evidence(void *context, const Weigher *w, int32_t word, Py_ssize_t end) {
+    Evidence *e = (Evidence *)context;
+    Py_ssize_t start = end - w->lengths[word];
+    /* The part of a start: how many later parts start at or before it (bisect_right). */
+    Py_ssize_t low = 0, high = e->later_count;
+    while (low < high) {
+        Py_ssize_t middle = (low + high) / 2;
+        if (e->later_starts[middle] <= start) low = middle + 1;
+        else high = middle;
+    }
+    e->part_totals[low] += w->weights[word];
+    if (w->ranks[word] >= 0) e->ranks[e->rank_count++] = w->ranks[word];
+    return 0;
+}
+
+static int compare_int32(const void *a, const void *b) {
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static PyObject *Weigher_evidence(Weigher *self, PyObject *args) {
+    PyObject *text, *starts_arg;
+    if (!ready(self)) return NULL;
+    if (!PyArg_ParseTuple(args, "UO", &text, &starts_arg)) return NULL;
+    PyObject *starts = PySequence_Fast(starts_arg, "later_starts must be a sequence");
+    if (starts == NULL) return NULL;
+    Py_ssize_t later_count = PySequence_Fast_GET_SIZE(starts);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    /* At most `longest` words end at each position. */
+    Py_ssize_t most_matches = length * (self->longest ? self->longest : 1);
+    Evidence e = {NULL, later_count, NULL, NULL, 0};
+    Py_ssize_t *later_starts = PyMem_New(Py_ssize_t, later_count ? later_count : 1);
+    e.part_totals = PyMem_New(double, later_count + 1);
+    e.ranks = PyMem_New(int32_t, most_matches ? most_matches : 1);
+    PyObject *totals = NULL, *ranks = NULL, *result = NULL;
+    if (!later_starts || !e.part_totals || !e.ranks) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < later_count; i++) {
+        later_starts[i] = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(starts, i));
+        if (later_starts[i] == -1 && PyErr_Occurred()) goto done;
+    }
+    e.later_starts = later_starts;
+    for (Py_ssize_t i = 0; i <= later_count; i++) e.part_totals[i] = 0.0;
+    if (scan(self, text, add_evidence, &e) < 0) goto done;
+    totals = PyList_New(later_count + 1);
+    if (totals == NULL) goto done;
+    for (Py_ssize_t i = 0; i <= later_count; i++) {
+        PyObject *value = PyFloat_FromDouble(e.part_totals[i]);
+        if (value == NULL) goto done;
+        PyList_SET_ITEM(totals, i, value);
+    }
+    qsort(e.ranks, (size_t)e.rank_count, sizeof(int32_t), compare_int32);
+    ranks = PyList_New(0);
+    if (ranks == NULL) goto done;
+    for (Py_ssize_t i = 0; i < e.rank_count; i++) {
+        if (i > 0 && e.ranks[i] == e.ranks[i - 1]) continue;
+        PyObject *value = PyLong_FromLong(e.ranks[i]);
+        if (value == NULL || PyList_Append(ranks, value) < 0) {
+            Py_XDECREF(value);
+            goto done;
+        }
+        Py_DECREF(value);
+    }
+    result = PyTuple_Pack(2, totals, ranks);
+done:
+    Py_XDECREF(totals);
+    Py_XDECREF(ranks);
+    PyMem_Free(later_starts);
+    PyMem_Free(e.part_totals);
+    PyMem_Free(e.ranks);
+    Py_DECREF(starts);
+    return result;
+}
+
+/* -- the type and the module ------------------------------------------------------------------ */
+
+static PyObject *Weigher_word_count(Weigher *self, void *closure) {
+    (void)closure;
+    return PyLong_FromSsize_t(self->word_count);
+}
+
+static PyMethodDef Weigher_methods[] = {
+    {"total", (PyCFunction)Weigher_total, METH_O,
+     "total(text) -> float: the sum of the weights over every occurrence, in scan order."},
+    {"matches", (PyCFunction)Weigher_matches, METH_O,
+     "matches(text) -> list of (word, start, end): every occurrence, by end, longest first."},
+    {"evidence", (PyCFunction)Weigher_evidence, METH_VARARGS,
+     "evidence(text, later_starts) -> (part_totals, ranks): the weights summed per part of the\n"
+     "text (a part starts at each of later_starts, ascending; an occurrence belongs to the part\n"
+     "its start is in, the first part when before all of them), in scan order; and the\n"
+     "distinct non-negative ranks of the words met, ascending."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef Weigher_getset[] = {
+    {"word_count", (getter)Weigher_word_count, NULL, "how many words are weighed", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject WeigherType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "redline._native.weigher.Weigher",
+    .tp_doc = "Weigher(words, weights, ranks=None): weighs texts by every occurrence of the words.",
+    .tp_basicsize = sizeof(Weigher),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Weigher_init,
+    .tp_dealloc = (destructor)Weigher_dealloc,
+    .tp_methods = Weigher_methods,
+    .tp_getset = Weigher_getset,
+};
+
+static struct PyModuleDef weigher_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "redline._native.weigher",
+    .m_doc = "Weighted word occurrences summed natively (see redline.checks.weigher).",
+    .m_size = -1,
+};
+
+PyMODINIT_FUNC PyInit_weigher(void) {
+    if (PyType_Ready(&WeigherType) < 0) return NULL;
+    PyObject *module = PyModule_Create(&weigher_module);
+    if (module == NULL) return NULL;
+    Py_INCREF(&WeigherType);
+    if (PyModule_AddObject(module, "Weigher", (PyObject *)&WeigherType) < 0) {
+        Py_DECREF(&WeigherType);
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
+}

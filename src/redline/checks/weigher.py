@@ -1,0 +1,89 @@
+"""Weigh a text by a list of weighted words: the sum of the weights over every occurrence of
+every word, overlapping occurrences included (what an overlapping Aho-Corasick scan counts).
+
+A note of 300 characters holds ~130 occurrences of the sentiment model's n-grams; an automaton
+call hands each one back as a Python tuple, which costs more than everything the sum needs. So
+the weighing is done natively (`redline._native.weigher`, compiled by the build hook in
+`hatch_build.py`) when the extension is built, and by `PlainWeigher` otherwise. Both add the
+weights in the same order (by end position, the longest word first at each: the automaton's
+order), so they give the same sums to the last bit; tests/checks/test_weigher.py holds them to
+each other. Set `REDLINE_PURE_PYTHON=1` to use the plain one.
+"""
+
+from __future__ import annotations
+
+import os
+from bisect import bisect_right
+from collections.abc import Sequence
+from itertools import repeat
+from operator import itemgetter
+from typing import Protocol
+
+import ahocorasick_rs
+
+try:
+    from redline._native.weigher import Weigher as NativeWeigher
+except ImportError:  # not built (no C compiler when installed): the plain one does the same
+    NativeWeigher = None
+
+_first, _second = itemgetter(0), itemgetter(1)
+
+
+class Weigher(Protocol):
+    """What both implementations offer."""
+
+    def total(self, text: str) -> float:
+        """The sum of the weights over every occurrence, in scan order."""
+        ...
+
+    def matches(self, text: str) -> list[tuple[int, int, int]]:
+        """(word index, start, end) of every occurrence: by end, the longest first at each."""
+        ...
+
+    def evidence(self, text: str, later_starts: Sequence[int]) -> tuple[list[float], list[int]]:
+        """The weights summed per part of the text (a part starts at each of `later_starts`,
+        ascending; an occurrence counts for the part its start is in, the first part when it
+        starts before all of them), each in scan order; and the distinct ranks (≥ 0) of the
+        words met, ascending."""
+        ...
+
+
+class PlainWeigher:
+    """The pure-Python weigher: one automaton (ahocorasick-rs), sums in Python."""
+
+    def __init__(self, words: Sequence[str], weights: Sequence[float], ranks: Sequence[int] | None = None):
+        if len(weights) != len(words) or (ranks is not None and len(ranks) != len(words)):
+            raise ValueError("words, weights and ranks must have the same length")
+        self._weights = [float(weight) for weight in weights]
+        self._ranks = list(ranks) if ranks is not None else [-1] * len(words)
+        self._automaton = ahocorasick_rs.AhoCorasick(list(words)) if words else None
+
+    def matches(self, text: str) -> list[tuple[int, int, int]]:
+        if self._automaton is None or not text:
+            return []
+        return self._automaton.find_matches_as_indexes(text, overlapping=True)
+
+    def total(self, text: str) -> float:
+        # float(...) for the text without any occurrence: sum([]) is the int 0.
+        return float(sum(map(self._weights.__getitem__, map(_first, self.matches(text)))))
+
+    def evidence(self, text: str, later_starts: Sequence[int]) -> tuple[list[float], list[int]]:
+        matches = self.matches(text)
+        totals = [0.0] * (len(later_starts) + 1)
+        weights = self._weights
+        for part, word in zip(map(bisect_right, repeat(later_starts), map(_second, matches)), map(_first, matches)):
+            totals[part] += weights[word]
+        ranks = sorted({rank for rank in map(self._ranks.__getitem__, map(_first, matches)) if rank >= 0})
+        return totals, ranks
+
+
+def make_weigher(words: Sequence[str], weights: Sequence[float], ranks: Sequence[int] | None = None, *, native: bool | None = None) -> Weigher:
+    """The native weigher when it is built (and not turned off by `REDLINE_PURE_PYTHON`), else
+    the plain one; `native=True/False` asks for one of them."""
+    if native is None:
+        native = NativeWeigher is not None and not os.environ.get("REDLINE_PURE_PYTHON")
+    if native:
+        if NativeWeigher is None:
+            raise RuntimeError("the native weigher (redline._native.weigher) is not built")
+        return NativeWeigher(list(words), list(weights), list(ranks) if ranks is not None else None)
+    return PlainWeigher(words, weights, ranks)
