@@ -2,9 +2,10 @@
  * word, overlapping occurrences included — what an overlapping Aho-Corasick scan would count —
  * without a Python object per occurrence (a 300-character note holds ~130 n-gram occurrences).
  *
- * The words are kept in a trie of their REVERSED characters (one hash table of edges). For each
- * end position the trie is walked backwards from there, which meets the words ending at that
- * position shortest first; they are reported longest first. Positions in ascending order, longest
+ * The words are kept in a trie of their REVERSED characters (the root's edges in an array by
+ * character, the deeper ones in one small hash table). For each end position the trie is walked
+ * backwards from there, which meets the words ending at that position shortest first; they are
+ * reported longest first. Positions in ascending order, longest
  * word first at each: exactly the order in which ahocorasick-rs reports overlapping matches, so
  * the weights are added in the same order and the sums are the same to the last bit (plain
  * sequential double additions, as Python's sum() does them in 3.11).
@@ -16,21 +17,31 @@
 #include <Python.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
-#define EMPTY UINT64_MAX
-#define CODE_BITS 21 /* every code point is below 0x110000 */
+#define EMPTY UINT32_MAX
+#define BLOCK_BITS 8
+#define BLOCKS (0x110000 >> BLOCK_BITS) /* every code point is below 0x110000 */
+#define LOCAL_TEXT 512                   /* texts up to this long are indexed on the stack */
 
-/* One slot of the edge table: key and target side by side, so a probe touches one cache line. */
+/* One slot of the edge table: 8 bytes, so the table of the shipped model stays small enough to
+ * stay in cache between texts (the detectors in between evict a larger one). */
 typedef struct {
-    uint64_t key;   /* (node << CODE_BITS) | code point, or EMPTY */
-    int64_t target; /* the node the edge leads to */
+    uint32_t key;   /* node * (letters + 1) + letter, or EMPTY */
+    int32_t target; /* the node the edge leads to */
 } Edge;
 
 typedef struct {
     PyObject_HEAD
-    Edge *edges;            /* open addressing, linear probing */
-    size_t slot_mask;       /* slot count - 1 (the slot count is a power of two) */
-    int slot_shift;         /* 64 - log2(slot count): hashing keeps the product's top bits */
+    /* The alphabet: every character of any word gets a letter 1..letters (0: in no word), looked
+     * up in two levels (block of 256 code points, then the character) to stay small. */
+    uint16_t *block_of;     /* BLOCKS entries: the block's row in letter_of, 0 for an empty one */
+    uint16_t *letter_of;    /* (rows) * 256 entries; row 0 is all zeros */
+    int32_t letters;
+    int32_t *root_child;    /* per letter: the node of the words ending in it, or -1 */
+    Edge *edges;            /* the deeper edges: open addressing, linear probing */
+    uint32_t slot_mask;     /* slot count - 1 (the slot count is a power of two) */
+    int slot_shift;         /* 32 - log2(slot count): hashing keeps the product's top bits */
     int32_t *word_at;       /* per node: the word whose reversed characters end there, or -1 */
     int32_t node_count;
     double *weights;        /* per word */
@@ -38,34 +49,48 @@ typedef struct {
     int32_t *lengths;       /* per word: its length in characters */
     Py_ssize_t word_count;
     Py_ssize_t longest;
+    int initialised;        /* set once __init__ has finished */
 } Weigher;
 
-static inline size_t slot_of(const Weigher *w, uint64_t key) {
-    return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> w->slot_shift);
+static inline uint16_t letter_of(const Weigher *w, Py_UCS4 code) {
+    return w->letter_of[((size_t)w->block_of[code >> BLOCK_BITS] << BLOCK_BITS) | (code & 0xFF)];
 }
 
-static inline int32_t child_of(const Weigher *w, int32_t node, Py_UCS4 code) {
-    uint64_t key = ((uint64_t)node << CODE_BITS) | code;
-    size_t slot = slot_of(w, key);
+static inline uint32_t slot_of(const Weigher *w, uint32_t key) {
+    return (uint32_t)(key * 2654435769u) >> w->slot_shift;
+}
+
+static inline int32_t child_of(const Weigher *w, int32_t node, uint16_t letter) {
+    uint32_t key = (uint32_t)node * (uint32_t)(w->letters + 1) + letter;
+    uint32_t slot = slot_of(w, key);
     for (;;) {
-        uint64_t found = w->edges[slot].key;
-        if (found == key) return (int32_t)w->edges[slot].target;
+        uint32_t found = w->edges[slot].key;
+        if (found == key) return w->edges[slot].target;
         if (found == EMPTY) return -1;
         slot = (slot + 1) & w->slot_mask;
     }
 }
 
-static int32_t child_or_new(Weigher *w, int32_t node, Py_UCS4 code) {
-    uint64_t key = ((uint64_t)node << CODE_BITS) | code;
-    size_t slot = slot_of(w, key);
+static int32_t new_node(Weigher *w) {
+    int32_t node = w->node_count++;
+    w->word_at[node] = -1;
+    return node;
+}
+
+static int32_t child_or_new(Weigher *w, int32_t node, uint16_t letter) {
+    if (node == 0) {
+        if (w->root_child[letter] < 0) w->root_child[letter] = new_node(w);
+        return w->root_child[letter];
+    }
+    uint32_t key = (uint32_t)node * (uint32_t)(w->letters + 1) + letter;
+    uint32_t slot = slot_of(w, key);
     for (;;) {
-        uint64_t found = w->edges[slot].key;
-        if (found == key) return (int32_t)w->edges[slot].target;
+        uint32_t found = w->edges[slot].key;
+        if (found == key) return w->edges[slot].target;
         if (found == EMPTY) {
-            int32_t child = w->node_count++;
+            int32_t child = new_node(w);
             w->edges[slot].key = key;
             w->edges[slot].target = child;
-            w->word_at[child] = -1;
             return child;
         }
         slot = (slot + 1) & w->slot_mask;
@@ -79,34 +104,46 @@ static int scan(const Weigher *w, PyObject *text, visit_fn visit, void *context)
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t length = PyUnicode_GET_LENGTH(text);
-    int32_t local[32];
-    int32_t *found = local;
-    if (w->longest > 32) {
-        found = PyMem_New(int32_t, w->longest);
-        if (found == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-    }
+    /* The text's letters, looked up once (each is read again by the walks of later ends). */
+    uint16_t local_letters[LOCAL_TEXT];
+    int32_t local_found[32];
+    uint16_t *letters = length <= LOCAL_TEXT ? local_letters : PyMem_New(uint16_t, length);
+    int32_t *found = w->longest <= 32 ? local_found : PyMem_New(int32_t, w->longest);
     int status = 0;
+    if (letters == NULL || found == NULL) {
+        PyErr_NoMemory();
+        status = -1;
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < length; i++) letters[i] = letter_of(w, PyUnicode_READ(kind, data, i));
     for (Py_ssize_t end = 1; end <= length && status == 0; end++) {
-        Py_ssize_t lowest = end > w->longest ? end - w->longest : 0;
-        int32_t node = 0;
+        uint16_t letter = letters[end - 1];
+        if (letter == 0) continue;
+        int32_t node = w->root_child[letter];
+        if (node < 0) continue;
         int count = 0;
-        for (Py_ssize_t i = end - 1; i >= lowest; i--) {
-            node = child_of(w, node, PyUnicode_READ(kind, data, i));
+        if (w->word_at[node] >= 0) found[count++] = w->word_at[node];
+        Py_ssize_t lowest = end > w->longest ? end - w->longest : 0;
+        for (Py_ssize_t i = end - 2; i >= lowest; i--) {
+            if (letters[i] == 0) break;
+            node = child_of(w, node, letters[i]);
             if (node < 0) break;
             if (w->word_at[node] >= 0) found[count++] = w->word_at[node];
         }
         while (count > 0 && status == 0) status = visit(context, w, found[--count], end);
     }
-    if (found != local) PyMem_Free(found);
+done:
+    if (letters != NULL && letters != local_letters) PyMem_Free(letters);
+    if (found != NULL && found != local_found) PyMem_Free(found);
     return status;
 }
 
 /* -- construction ----------------------------------------------------------------------------- */
 
 static void Weigher_dealloc(Weigher *self) {
+    PyMem_Free(self->block_of);
+    PyMem_Free(self->letter_of);
+    PyMem_Free(self->root_child);
     PyMem_Free(self->edges);
     PyMem_Free(self->word_at);
     PyMem_Free(self->weights);
@@ -115,11 +152,50 @@ static void Weigher_dealloc(Weigher *self) {
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
+/* Gives every character of the words a letter (1, 2, …) and builds the two-level lookup. */
+static int build_alphabet(Weigher *self, PyObject *words, Py_ssize_t count) {
+    self->block_of = PyMem_New(uint16_t, BLOCKS);
+    if (self->block_of == NULL) return -1;
+    memset(self->block_of, 0, BLOCKS * sizeof(uint16_t));
+    int rows = 1; /* row 0: the empty block */
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *word = PySequence_Fast_GET_ITEM(words, i);
+        int kind = PyUnicode_KIND(word);
+        const void *data = PyUnicode_DATA(word);
+        for (Py_ssize_t j = 0; j < PyUnicode_GET_LENGTH(word); j++) {
+            Py_UCS4 code = PyUnicode_READ(kind, data, j);
+            if (self->block_of[code >> BLOCK_BITS] == 0) self->block_of[code >> BLOCK_BITS] = (uint16_t)rows++;
+        }
+    }
+    self->letter_of = PyMem_New(uint16_t, (size_t)rows << BLOCK_BITS);
+    if (self->letter_of == NULL) return -1;
+    memset(self->letter_of, 0, ((size_t)rows << BLOCK_BITS) * sizeof(uint16_t));
+    int32_t letters = 0;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *word = PySequence_Fast_GET_ITEM(words, i);
+        int kind = PyUnicode_KIND(word);
+        const void *data = PyUnicode_DATA(word);
+        for (Py_ssize_t j = 0; j < PyUnicode_GET_LENGTH(word); j++) {
+            Py_UCS4 code = PyUnicode_READ(kind, data, j);
+            size_t at = ((size_t)self->block_of[code >> BLOCK_BITS] << BLOCK_BITS) | (code & 0xFF);
+            if (self->letter_of[at] == 0) {
+                if (letters == UINT16_MAX) {
+                    PyErr_SetString(PyExc_ValueError, "the words use too many distinct characters");
+                    return -1;
+                }
+                self->letter_of[at] = (uint16_t)++letters;
+            }
+        }
+    }
+    self->letters = letters;
+    return 0;
+}
+
 static int Weigher_init(Weigher *self, PyObject *args, PyObject *kwargs) {
     static char *keywords[] = {"words", "weights", "ranks", NULL};
     PyObject *words_arg, *weights_arg, *ranks_arg = Py_None;
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|O", keywords, &words_arg, &weights_arg, &ranks_arg)) return -1;
-    if (self->edges != NULL) {
+    if (self->block_of != NULL) {
         PyErr_SetString(PyExc_RuntimeError, "Weigher is already initialised");
         return -1;
     }
@@ -150,26 +226,37 @@ static int Weigher_init(Weigher *self, PyObject *args, PyObject *kwargs) {
         PyErr_SetString(PyExc_ValueError, "the words are too long in all");
         goto done;
     }
-    size_t slots = 16;
+    if (build_alphabet(self, words, count) < 0) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto done;
+    }
+    /* Keys (node * (letters + 1) + letter) must fit below EMPTY. */
+    if ((uint64_t)(characters + 1) * (uint64_t)(self->letters + 1) >= EMPTY) {
+        PyErr_SetString(PyExc_ValueError, "too many words for the native weigher");
+        goto done;
+    }
+    uint32_t slots = 16;
     int bits = 4;
-    while (slots < 2 * (size_t)(characters + 1)) {
+    while (slots < characters + characters / 2 + 1) { /* a load of at most two thirds */
         slots *= 2;
         bits++;
     }
     self->slot_mask = slots - 1;
-    self->slot_shift = 64 - bits;
+    self->slot_shift = 32 - bits;
     self->edges = PyMem_New(Edge, slots);
+    self->root_child = PyMem_New(int32_t, self->letters + 1);
     self->word_at = PyMem_New(int32_t, characters + 1);
     self->weights = PyMem_New(double, count ? count : 1);
     self->ranks = PyMem_New(int32_t, count ? count : 1);
     self->lengths = PyMem_New(int32_t, count ? count : 1);
-    if (!self->edges || !self->word_at || !self->weights || !self->ranks || !self->lengths) {
+    if (!self->edges || !self->root_child || !self->word_at || !self->weights || !self->ranks || !self->lengths) {
         PyErr_NoMemory();
         goto done;
     }
-    for (size_t s = 0; s < slots; s++) self->edges[s].key = EMPTY;
-    self->word_at[0] = -1;
-    self->node_count = 1; /* the root */
+    for (uint32_t s = 0; s < slots; s++) self->edges[s].key = EMPTY;
+    for (int32_t l = 0; l <= self->letters; l++) self->root_child[l] = -1;
+    self->node_count = 0;
+    new_node(self); /* the root */
     self->longest = 0;
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *word = PySequence_Fast_GET_ITEM(words, i);
@@ -188,7 +275,7 @@ static int Weigher_init(Weigher *self, PyObject *args, PyObject *kwargs) {
         const void *data = PyUnicode_DATA(word);
         Py_ssize_t length = PyUnicode_GET_LENGTH(word);
         int32_t node = 0;
-        for (Py_ssize_t j = length - 1; j >= 0; j--) node = child_or_new(self, node, PyUnicode_READ(kind, data, j));
+        for (Py_ssize_t j = length - 1; j >= 0; j--) node = child_or_new(self, node, letter_of(self, PyUnicode_READ(kind, data, j)));
         if (self->word_at[node] >= 0) {
             PyErr_Format(PyExc_ValueError, "duplicate word %R", word);
             goto done;
@@ -200,6 +287,7 @@ static int Weigher_init(Weigher *self, PyObject *args, PyObject *kwargs) {
         if (length > self->longest) self->longest = length;
     }
     self->word_count = count;
+    self->initialised = 1;
     status = 0;
 done:
     Py_XDECREF(words);
@@ -217,7 +305,7 @@ static int add_weight(void *context, const Weigher *w, int32_t word, Py_ssize_t 
 }
 
 static int ready(const Weigher *self) {
-    if (self->edges == NULL) {
+    if (!self->initialised) {
         PyErr_SetString(PyExc_RuntimeError, "Weigher is not initialised");
         return 0;
     }

@@ -12,7 +12,6 @@ each other. Set `REDLINE_PURE_PYTHON=1` to use the plain one.
 
 from __future__ import annotations
 
-import os
 from bisect import bisect_right
 from collections.abc import Sequence
 from itertools import repeat
@@ -20,6 +19,8 @@ from operator import itemgetter
 from typing import Protocol
 
 import ahocorasick_rs
+
+from redline import _native
 
 try:
     from redline._native.weigher import Weigher as NativeWeigher
@@ -81,7 +82,7 @@ def make_weigher(words: Sequence[str], weights: Sequence[float], ranks: Sequence
     """The native weigher when it is built (and not turned off by `REDLINE_PURE_PYTHON`), else
     the plain one; `native=True/False` asks for one of them."""
     if native is None:
-        native = NativeWeigher is not None and not os.environ.get("REDLINE_PURE_PYTHON")
+        native = NativeWeigher is not None and _native.wanted()
     if native:
         if NativeWeigher is None:
             raise RuntimeError("the native weigher (redline._native.weigher) is not built")

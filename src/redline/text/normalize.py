@@ -5,10 +5,11 @@ simplified, digit forms, dropped decorations, symbol words), then runs of Chines
 digit context (一三八… → 138…). Alias and homophone forms of contact words (威信, vx, 绿泡泡…)
 are not rewritten here: the detectors' vocabularies carry them, mapped to their concept.
 
-Speed matters (every note, comment and DM passes through here): long texts are mapped in bulk
-with NumPy over UTF-32 code units, short ones with `str.translate`, and an offset map is built
-only when a character was dropped or expanded — and then only when a finding asks for it;
-otherwise positions are the same in both texts.
+Speed matters (every note, comment and DM passes through here): texts are mapped in one native
+pass (`redline._native.charmap`) when the extension is built — else long texts in bulk with NumPy
+over UTF-32 code units, short ones with `str.translate` — and an offset map is built only when a
+character was dropped or expanded — and then only when a finding asks for it; otherwise
+positions are the same in both texts.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from functools import lru_cache
 
 import numpy as np
 
+from redline import _native
 from redline.text.charmap import DELETE, EXPAND, CharTable, build_char_table
+
+try:
+    from redline._native.charmap import OneToOneMap
+except ImportError:  # not built: the NumPy and str.translate paths do the same
+    OneToOneMap = None
 
 _CHINESE_DIGITS = "零〇一二三四五六七八九壹贰叁肆伍陆柒捌玖幺两"
 _CHINESE_DIGIT_VALUES = str.maketrans({c: d for c, d in zip(_CHINESE_DIGITS, "0012345678912345678912")})
@@ -99,8 +106,12 @@ _SHORT_TEXT = 96
 
 
 class Normalizer:
-    def __init__(self, table: CharTable, numeral_run_min: int = 4):
+    def __init__(self, table: CharTable, numeral_run_min: int = 4, native: bool | None = None):
         self.table = table
+        if native is None:
+            native = OneToOneMap is not None and _native.wanted()
+        # The native one-to-one pass: a str, or None when a character is dropped or expanded.
+        self._map_one_to_one = OneToOneMap(table.one_to_one).map if native else None
         digit = f"[0-9{_CHINESE_DIGITS}]"
         self._numeral_run = re.compile(f"{digit}(?:[{_SEPARATORS}]*{digit}){{{numeral_run_min - 1},}}")
         self._has_chinese_digit = re.compile(f"[{_CHINESE_DIGITS}]")
@@ -109,6 +120,12 @@ class Normalizer:
         if not original:
             return NormalizedText(original, "")
         table = self.table
+        if self._map_one_to_one is not None:
+            text = self._map_one_to_one(original)
+            if text is not None:
+                return NormalizedText(original, self._digits_in_numeral_runs(text))
+            text = self._digits_in_numeral_runs(original.translate(table.translations))
+            return NormalizedText(original, text, None, table)
         if len(original) <= _SHORT_TEXT:
             text = original.translate(table.translations)
             aligned = table.reshaping.search(original) is None
