@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import random
-import re
 
 import ahocorasick_rs
 import pytest
@@ -18,17 +17,17 @@ from redline.text.normalize import normalize
 from .test_golden_reviews import REVIEWS, sample_requests
 
 needs_native = pytest.mark.skipif(NativeWeigher is None, reason="the C extension is not built")
-_CLAUSE = re.compile(r"(?:[^。.!?;\n…,、:]+|\.(?=\d))+")
+_BREAKS = "。.!?;\n…,、:"
 
 
 def _both(words, weights, ranks=None):
     return make_weigher(words, weights, ranks, native=True), make_weigher(words, weights, ranks, native=False)
 
 
-def _assert_same(native, plain, text: str, later_starts: list[int]) -> None:
+def _assert_same(native, plain, text: str, breaks: str = _BREAKS) -> None:
     assert native.matches(text) == plain.matches(text)
     assert native.total(text) == plain.total(text)  # exactly: the same additions in the same order
-    assert native.evidence(text, later_starts) == plain.evidence(text, later_starts)
+    assert native.evidence(text, breaks) == plain.evidence(text, breaks)
 
 
 def test_plain_weigher_counts_every_overlapping_occurrence():
@@ -36,8 +35,12 @@ def test_plain_weigher_counts_every_overlapping_occurrence():
     assert weigher.matches("不好用") == [(0, 0, 2), (3, 1, 2), (2, 0, 3), (1, 1, 3)]
     assert weigher.total("不好用") == 1.0 + 0.25 + 0.5 - 2.0
     assert weigher.total("") == 0.0 and isinstance(weigher.total("xyz"), float)
-    # Parts start at 2: 不好 and 好 (start 0 and 1) count for the first, nothing for the second.
-    assert weigher.evidence("不好用不好用", [3]) == ([1.0 + 0.25 + 0.5 - 2.0] * 2, [0, 1])
+    # Two clauses, equally heavy: the first wins; the space around it is left out.
+    assert weigher.evidence(" 不好用 ,不好用", ",") == ((1, 4), [0, 1])
+    # ",好" starts on the break: it counts for the clause before, which is then the heavier.
+    assert PlainWeigher([",好", "好"], [5.0, 1.0]).evidence("好,好", ",") == ((0, 1), [])
+    assert weigher.evidence("3.5不好", ".")[0] == (0, 5)  # a full stop before a digit is no break
+    assert weigher.evidence(",,", ",") == (None, [])
 
 
 @needs_native
@@ -47,11 +50,11 @@ def test_native_weigher_matches_the_plain_one_on_awkward_texts():
     ranks = [0, -1, 3, 1, -1, 2, -1, 5, 4, -1, 6, -1]
     native, plain = _both(words, weights, ranks)
     rng = random.Random(2)
-    alphabet = "abcx𝄞好不用很啊 。"
+    alphabet = "abcx𝄞好不用很啊 。,.15\n"
     for _ in range(3000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
-        later = sorted(rng.sample(range(max(len(text), 1)), min(len(text), rng.randint(0, 4))))
-        _assert_same(native, plain, text, later)
+        _assert_same(native, plain, text)
+        _assert_same(native, plain, text, "a。")
 
 
 @needs_native
@@ -63,7 +66,7 @@ def test_native_weigher_matches_the_plain_one_on_the_sentiment_model():
     if REVIEWS.exists():
         texts += [normalize(request.text).text for request in sample_requests()]
     for text in texts:
-        _assert_same(native, plain, text, [clause.start() for clause in _CLAUSE.finditer(text)][1:])
+        _assert_same(native, plain, text)
 
 
 @needs_native
@@ -74,6 +77,8 @@ def test_native_weigher_rejects_bad_words():
         NativeWeigher(["a", "a"], [1.0, 2.0])
     with pytest.raises(ValueError):
         NativeWeigher(["a"], [1.0, 2.0])
+    with pytest.raises(ValueError):
+        NativeWeigher(["a"], [1.0], [1])
     with pytest.raises(RuntimeError):
         NativeWeigher.__new__(NativeWeigher).total("a")
 

@@ -46,6 +46,7 @@ typedef struct {
     int32_t node_count;
     double *weights;        /* per word */
     int32_t *ranks;         /* per word: its rank as evidence, or -1 */
+    int32_t rank_limit;     /* above every rank */
     int32_t *lengths;       /* per word: its length in characters */
     Py_ssize_t word_count;
     Py_ssize_t longest;
@@ -266,8 +267,8 @@ static int Weigher_init(Weigher *self, PyObject *args, PyObject *kwargs) {
         if (ranks) {
             rank = PyLong_AsLong(PySequence_Fast_GET_ITEM(ranks, i));
             if (rank == -1 && PyErr_Occurred()) goto done;
-            if (rank < -1 || rank >= INT32_MAX) {
-                PyErr_SetString(PyExc_ValueError, "a rank must be -1 or a non-negative int32");
+            if (rank < -1 || rank >= count) {
+                PyErr_SetString(PyExc_ValueError, "a rank must be -1 or below the number of words");
                 goto done;
             }
         }
@@ -283,6 +284,7 @@ static int Weigher_init(Weigher *self, PyObject *args, PyObject *kwargs) {
         self->word_at[node] = (int32_t)i;
         self->weights[i] = weight;
         self->ranks[i] = (int32_t)rank;
+        if (rank >= self->rank_limit) self->rank_limit = (int32_t)rank + 1;
         self->lengths[i] = (int32_t)length;
         if (length > self->longest) self->longest = length;
     }
@@ -348,89 +350,114 @@ static PyObject *Weigher_matches(Weigher *self, PyObject *text) {
     return matches;
 }
 
-/* -- evidence --------------------------------------------------------------------------------- */
+/* -- evidence: the heaviest clause and the ranked words met ----------------------------------- */
+
+/* Whether the character at i belongs to a clause: it is not one of the breaks, or it is a full
+ * stop before a decimal digit (3.5岁). The clauses are the maximal runs of such characters: the
+ * pattern (?:[^BREAKS]+|\.(?=\d))+ of redline.checks.weigher.clause_pattern. */
+static inline int in_clause(int kind, const void *data, Py_ssize_t length, Py_ssize_t i, const Py_UCS4 *breaks, Py_ssize_t break_count) {
+    Py_UCS4 code = PyUnicode_READ(kind, data, i);
+    for (Py_ssize_t b = 0; b < break_count; b++) {
+        if (code == breaks[b]) return code == '.' && i + 1 < length && Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, i + 1));
+    }
+    return 1;
+}
 
 typedef struct {
-    const Py_ssize_t *later_starts; /* where each part after the first starts, ascending */
+    const Py_ssize_t *later_starts; /* where each clause after the first starts, ascending */
     Py_ssize_t later_count;
-    double *part_totals;            /* later_count + 1 sums, in scan order */
-    int32_t *ranks;                 /* ranks of the words met (not yet sorted or distinct) */
-    Py_ssize_t rank_count;
+    double *clause_totals;          /* later_count + 1 sums, each in scan order */
+    uint64_t *ranks_met;            /* a bit per rank */
 } Evidence;
 
 static int add_evidence(void *context, const Weigher *w, int32_t word, Py_ssize_t end) {
     Evidence *e = (Evidence *)context;
     Py_ssize_t start = end - w->lengths[word];
-    /* The part of a start: how many later parts start at or before it (bisect_right). */
+    /* The clause of an occurrence: how many later clauses start at or before it (bisect_right),
+     * so one before the first clause counts for the first, one on a break for the clause before. */
     Py_ssize_t low = 0, high = e->later_count;
     while (low < high) {
         Py_ssize_t middle = (low + high) / 2;
         if (e->later_starts[middle] <= start) low = middle + 1;
         else high = middle;
     }
-    e->part_totals[low] += w->weights[word];
-    if (w->ranks[word] >= 0) e->ranks[e->rank_count++] = w->ranks[word];
+    e->clause_totals[low] += w->weights[word];
+    int32_t rank = w->ranks[word];
+    if (rank >= 0) e->ranks_met[rank >> 6] |= (uint64_t)1 << (rank & 63);
     return 0;
 }
 
-static int compare_int32(const void *a, const void *b) {
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
 static PyObject *Weigher_evidence(Weigher *self, PyObject *args) {
-    PyObject *text, *starts_arg;
+    PyObject *text, *breaks_text;
     if (!ready(self)) return NULL;
-    if (!PyArg_ParseTuple(args, "UO", &text, &starts_arg)) return NULL;
-    PyObject *starts = PySequence_Fast(starts_arg, "later_starts must be a sequence");
-    if (starts == NULL) return NULL;
-    Py_ssize_t later_count = PySequence_Fast_GET_SIZE(starts);
+    if (!PyArg_ParseTuple(args, "UU", &text, &breaks_text)) return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
     Py_ssize_t length = PyUnicode_GET_LENGTH(text);
-    /* At most `longest` words end at each position. */
-    Py_ssize_t most_matches = length * (self->longest ? self->longest : 1);
-    Evidence e = {NULL, later_count, NULL, NULL, 0};
-    Py_ssize_t *later_starts = PyMem_New(Py_ssize_t, later_count ? later_count : 1);
-    e.part_totals = PyMem_New(double, later_count + 1);
-    e.ranks = PyMem_New(int32_t, most_matches ? most_matches : 1);
-    PyObject *totals = NULL, *ranks = NULL, *result = NULL;
-    if (!later_starts || !e.part_totals || !e.ranks) {
+    Py_UCS4 *breaks = PyUnicode_AsUCS4Copy(breaks_text);
+    if (breaks == NULL) return NULL;
+    Py_ssize_t break_count = PyUnicode_GET_LENGTH(breaks_text);
+    /* Clauses: at most one per two characters, plus one. */
+    Py_ssize_t most = length / 2 + 2;
+    Py_ssize_t *starts = PyMem_New(Py_ssize_t, most);
+    Py_ssize_t *ends = PyMem_New(Py_ssize_t, most);
+    double *totals = PyMem_New(double, most);
+    Py_ssize_t rank_words = self->rank_limit / 64 + 1;
+    uint64_t *ranks_met = PyMem_New(uint64_t, rank_words);
+    PyObject *ranks = NULL, *span = NULL, *result = NULL;
+    if (!starts || !ends || !totals || !ranks_met) {
         PyErr_NoMemory();
         goto done;
     }
-    for (Py_ssize_t i = 0; i < later_count; i++) {
-        later_starts[i] = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(starts, i));
-        if (later_starts[i] == -1 && PyErr_Occurred()) goto done;
+    Py_ssize_t clauses = 0;
+    for (Py_ssize_t i = 0; i < length;) {
+        if (!in_clause(kind, data, length, i, breaks, break_count)) {
+            i++;
+            continue;
+        }
+        starts[clauses] = i;
+        while (i < length && in_clause(kind, data, length, i, breaks, break_count)) i++;
+        ends[clauses++] = i;
     }
-    e.later_starts = later_starts;
-    for (Py_ssize_t i = 0; i <= later_count; i++) e.part_totals[i] = 0.0;
+    for (Py_ssize_t c = 0; c < clauses; c++) totals[c] = 0.0;
+    memset(ranks_met, 0, (size_t)rank_words * sizeof(uint64_t));
+    Evidence e = {clauses ? starts + 1 : starts, clauses ? clauses - 1 : 0, totals, ranks_met};
     if (scan(self, text, add_evidence, &e) < 0) goto done;
-    totals = PyList_New(later_count + 1);
-    if (totals == NULL) goto done;
-    for (Py_ssize_t i = 0; i <= later_count; i++) {
-        PyObject *value = PyFloat_FromDouble(e.part_totals[i]);
-        if (value == NULL) goto done;
-        PyList_SET_ITEM(totals, i, value);
+    if (clauses == 0) {
+        span = Py_None;
+        Py_INCREF(span);
+    } else {
+        Py_ssize_t best = 0; /* the first of equally heavy clauses */
+        for (Py_ssize_t c = 1; c < clauses; c++) {
+            if (totals[c] > totals[best]) best = c;
+        }
+        Py_ssize_t start = starts[best], end = ends[best];
+        while (start < end && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, start))) start++;
+        while (end > start && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, end - 1))) end--;
+        span = Py_BuildValue("(nn)", start, end);
+        if (span == NULL) goto done;
     }
-    qsort(e.ranks, (size_t)e.rank_count, sizeof(int32_t), compare_int32);
     ranks = PyList_New(0);
     if (ranks == NULL) goto done;
-    for (Py_ssize_t i = 0; i < e.rank_count; i++) {
-        if (i > 0 && e.ranks[i] == e.ranks[i - 1]) continue;
-        PyObject *value = PyLong_FromLong(e.ranks[i]);
-        if (value == NULL || PyList_Append(ranks, value) < 0) {
-            Py_XDECREF(value);
-            goto done;
+    for (Py_ssize_t word = 0; word < rank_words; word++) {
+        for (uint64_t bits = ranks_met[word]; bits; bits &= bits - 1) {
+            PyObject *value = PyLong_FromSsize_t(word * 64 + __builtin_ctzll(bits));
+            if (value == NULL || PyList_Append(ranks, value) < 0) {
+                Py_XDECREF(value);
+                goto done;
+            }
+            Py_DECREF(value);
         }
-        Py_DECREF(value);
     }
-    result = PyTuple_Pack(2, totals, ranks);
+    result = PyTuple_Pack(2, span, ranks);
 done:
-    Py_XDECREF(totals);
+    Py_XDECREF(span);
     Py_XDECREF(ranks);
-    PyMem_Free(later_starts);
-    PyMem_Free(e.part_totals);
-    PyMem_Free(e.ranks);
-    Py_DECREF(starts);
+    PyMem_Free(breaks);
+    PyMem_Free(starts);
+    PyMem_Free(ends);
+    PyMem_Free(totals);
+    PyMem_Free(ranks_met);
     return result;
 }
 
@@ -447,10 +474,10 @@ static PyMethodDef Weigher_methods[] = {
     {"matches", (PyCFunction)Weigher_matches, METH_O,
      "matches(text) -> list of (word, start, end): every occurrence, by end, longest first."},
     {"evidence", (PyCFunction)Weigher_evidence, METH_VARARGS,
-     "evidence(text, later_starts) -> (part_totals, ranks): the weights summed per part of the\n"
-     "text (a part starts at each of later_starts, ascending; an occurrence belongs to the part\n"
-     "its start is in, the first part when before all of them), in scan order; and the\n"
-     "distinct non-negative ranks of the words met, ascending."},
+     "evidence(text, breaks) -> (span, ranks): the clause (characters between breaks; a full\n"
+     "stop before a digit is no break) whose occurrences weigh most, the first of equals, as\n"
+     "(start, end) without surrounding whitespace, or None without a clause; and the distinct\n"
+     "ranks (>= 0) of the words met, ascending."},
     {NULL, NULL, 0, NULL},
 };
 

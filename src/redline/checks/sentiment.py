@@ -47,7 +47,7 @@ NOT_QUESTION = "not_question"
 # A full stop between digits (3.5岁) is a decimal point, not the end of a sentence.
 # (Runs of ordinary characters are matched as one piece: the same spans, far fewer steps.)
 _SENTENCE = re.compile(r"(?:[^。.!?;\n…]+|\.(?=\d))+")
-_CLAUSE = re.compile(r"(?:[^。.!?;\n…,、:]+|\.(?=\d))+")
+_CLAUSE_BREAKS = "。.!?;\n…,、:"  # the clauses the evidence of a negative text is sought among
 _EVIDENCE_WORDS = 3
 
 
@@ -113,9 +113,10 @@ class SentimentAnalyzer:
         negative_span: Span | None = None
         words: tuple[str, ...] = ()
         if negative >= self.settings.negative_threshold:
-            clauses = [m.span() for m in _CLAUSE.finditer(text)]
-            clause_totals, ranks = self.weigher.evidence(text, [start for start, _ in clauses[1:]])
-            negative_span = _heaviest_clause(text, clauses, clause_totals)
+            # The clause whose n-grams weigh most towards negative (where a reader should look),
+            # and the n-grams that weigh most.
+            clause, ranks = self.weigher.evidence(text, _CLAUSE_BREAKS)
+            negative_span = Span(*clause) if clause is not None else None
             words = _strongest_words(ranks, self._ranked_words)
         return SentimentReading(negative, question, negative_span, words)
 
@@ -193,16 +194,6 @@ def _trimmed(text: str, start: int, end: int) -> Span:
     while end > start and text[end - 1].isspace():
         end -= 1
     return Span(start, end)
-
-
-def _heaviest_clause(text: str, clauses: Sequence[tuple[int, int]], totals: Sequence[float]) -> Span | None:
-    """The clause whose n-grams weigh most towards negative (where a reader should look), given
-    each clause's total (`Weigher.evidence`: a match before the first clause counts for the
-    first, one on a clause break for the clause before). The totals are summed in scan order,
-    so equally heavy clauses tie exactly and the first of them wins."""
-    if len(clauses) <= 1:
-        return _trimmed(text, *clauses[0]) if clauses else None
-    return _trimmed(text, *clauses[totals.index(max(totals))])
 
 
 def negative_ranks(weights: dict[str, float]) -> dict[str, int]:

@@ -12,7 +12,9 @@ each other. Set `REDLINE_PURE_PYTHON=1` to use the plain one.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
+from functools import lru_cache
 from collections.abc import Sequence
 from itertools import repeat
 from operator import itemgetter
@@ -41,12 +43,21 @@ class Weigher(Protocol):
         """(word index, start, end) of every occurrence: by end, the longest first at each."""
         ...
 
-    def evidence(self, text: str, later_starts: Sequence[int]) -> tuple[list[float], list[int]]:
-        """The weights summed per part of the text (a part starts at each of `later_starts`,
-        ascending; an occurrence counts for the part its start is in, the first part when it
-        starts before all of them), each in scan order; and the distinct ranks (≥ 0) of the
-        words met, ascending."""
+    def evidence(self, text: str, breaks: str) -> tuple[tuple[int, int] | None, list[int]]:
+        """Where a reader should look: the clause (a run of characters between `breaks`; a full
+        stop before a digit is a decimal point, no break) whose occurrences weigh most — an
+        occurrence counts for the clause its start is in, for the first clause when it starts
+        before all of them, for the clause before when it starts on a break; each total summed
+        in scan order, the first of equally heavy clauses — as (start, end) without the
+        whitespace around it, or None when the text has no clause; and the distinct ranks (≥ 0)
+        of the words met, ascending."""
         ...
+
+
+@lru_cache(maxsize=8)
+def clause_pattern(breaks: str) -> re.Pattern[str]:
+    """A clause: characters other than `breaks`, or a full stop before a digit (3.5岁)."""
+    return re.compile(f"(?:[^{re.escape(breaks)}]+|\\.(?=\\d))+")
 
 
 class PlainWeigher:
@@ -55,8 +66,12 @@ class PlainWeigher:
     def __init__(self, words: Sequence[str], weights: Sequence[float], ranks: Sequence[int] | None = None):
         if len(weights) != len(words) or (ranks is not None and len(ranks) != len(words)):
             raise ValueError("words, weights and ranks must have the same length")
+        if len(set(words)) != len(words):
+            raise ValueError("duplicate words")
         self._weights = [float(weight) for weight in weights]
         self._ranks = list(ranks) if ranks is not None else [-1] * len(words)
+        if any(not -1 <= rank < len(words) for rank in self._ranks):
+            raise ValueError("a rank must be -1 or below the number of words")
         self._automaton = ahocorasick_rs.AhoCorasick(list(words)) if words else None
 
     def matches(self, text: str) -> list[tuple[int, int, int]]:
@@ -68,14 +83,23 @@ class PlainWeigher:
         # float(...) for the text without any occurrence: sum([]) is the int 0.
         return float(sum(map(self._weights.__getitem__, map(_first, self.matches(text)))))
 
-    def evidence(self, text: str, later_starts: Sequence[int]) -> tuple[list[float], list[int]]:
+    def evidence(self, text: str, breaks: str) -> tuple[tuple[int, int] | None, list[int]]:
         matches = self.matches(text)
-        totals = [0.0] * (len(later_starts) + 1)
-        weights = self._weights
-        for part, word in zip(map(bisect_right, repeat(later_starts), map(_second, matches)), map(_first, matches)):
-            totals[part] += weights[word]
         ranks = sorted({rank for rank in map(self._ranks.__getitem__, map(_first, matches)) if rank >= 0})
-        return totals, ranks
+        clauses = [m.span() for m in clause_pattern(breaks).finditer(text)]
+        if not clauses:
+            return None, ranks
+        totals = [0.0] * len(clauses)
+        later_starts = [start for start, _ in clauses[1:]]
+        weights = self._weights
+        for clause, word in zip(map(bisect_right, repeat(later_starts), map(_second, matches)), map(_first, matches)):
+            totals[clause] += weights[word]
+        start, end = clauses[totals.index(max(totals))]
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        return (start, end), ranks
 
 
 def make_weigher(words: Sequence[str], weights: Sequence[float], ranks: Sequence[int] | None = None, *, native: bool | None = None) -> Weigher:
