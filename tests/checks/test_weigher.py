@@ -11,7 +11,7 @@ import pytest
 
 from redline.checks import weigher as weigher_module
 from redline.checks.sentiment import analyzer_for
-from redline.checks.weigher import NativeWeigher, PlainWeigher, make_weigher
+from redline.checks.weigher import NativeWeigher, PlainWeigher, make_matcher, make_weigher
 from redline.text.normalize import normalize
 
 from .test_golden_reviews import REVIEWS, sample_requests
@@ -67,6 +67,19 @@ def test_native_weigher_matches_the_plain_one_on_the_sentiment_model():
         texts += [normalize(request.text).text for request in sample_requests()]
     for text in texts:
         _assert_same(native, plain, text)
+
+
+@needs_native
+def test_native_matcher_finds_what_the_automaton_finds_for_every_detector_word():
+    from redline.checks import checker_for
+
+    words = checker_for()._words
+    native, plain = make_matcher(words, native=True), make_matcher(words, native=False)
+    texts = ["加我vx abc123，微信号：iphone15", "最有效的第一品牌，治疗糖尿病", "", "Top10 macbook"]
+    if REVIEWS.exists():
+        texts += [normalize(request.text).text for request in sample_requests()]
+    for text in texts:
+        assert native.matches(text) == plain.matches(text)
 
 
 @needs_native

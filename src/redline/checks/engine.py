@@ -1,8 +1,8 @@
 """Run every detector over a text: normalise once, scan once, dispatch hits, collect findings.
 
-The vocabularies of all detectors are compiled into one Aho-Corasick automaton per policy, so
-the word-list work for a text is a single pass in native code regardless of how many detectors
-or words there are (Python `re` alternations collapse at thousands of words). Words a detector
+The vocabularies of all detectors are compiled into one matcher per policy (`checks.weigher`: a
+native trie, or an ahocorasick-rs automaton without the extension), so the word-list work for a
+text is a single pass in native code regardless of how many detectors or words there are (Python `re` alternations collapse at thousands of words). Words a detector
 only weighs (`weighted_vocabulary`: the sentiment model's n-grams, a hundred matches in a note)
 are not in this pass: the detector sums them itself (`checks.weigher`), without an object per
 match. When a text has separators between Han characters (最 有 效), a compacted copy gets one
@@ -20,6 +20,7 @@ from redline.checks.detector import Detector
 from redline.checks.document import Document, Hit
 from redline.checks.finding import CheckRequest, CheckResult, Finding, verdict_of
 from redline.checks.registry import detector_factories
+from redline.checks.weigher import make_matcher
 from redline.policy import Policy
 from redline.policy.cache import PerPolicy
 from redline.text.compact import HAN, compact_gaps, gap_pattern, han_gaps
@@ -47,7 +48,7 @@ class Checker:
                 owners[word_index[word]].append((detector_index, tag))
         self._words = words
         self._owners = owners
-        self._automaton = ahocorasick_rs.AhoCorasick(words) if words else None
+        self._matcher = make_matcher(words) if words else None
         # Words a detector weighs itself (a linear model over n-grams) are not scanned here; they
         # are listed for `vocabulary_words`.
         self._weighted_words = [
@@ -78,10 +79,10 @@ class Checker:
         """Hits per detector (index-aligned with `self.detectors`): the words as written, then
         Han words spelled with separators between their characters."""
         per_detector: list[list[Hit]] = [[] for _ in self.detectors]
-        if self._automaton is None or not text:
+        if self._matcher is None or not text:
             return per_detector
         words, owners = self._words, self._owners
-        for word_id, start, end in self._automaton.find_matches_as_indexes(text, overlapping=True):
+        for word_id, start, end in self._matcher.matches(text):
             word = words[word_id]
             for detector_index, tag in owners[word_id]:
                 per_detector[detector_index].append(Hit(start, end, word, tag))
