@@ -13,6 +13,7 @@ text.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import ahocorasick_rs
 
@@ -75,17 +76,22 @@ class Checker:
         self._max_chars = policy.checks.max_chars
         self._policy_version = policy.version
 
-    def scan(self, text: str) -> list[list[Hit]]:
+    def scan(self, text: str) -> list[Sequence[Hit]]:
         """Hits per detector (index-aligned with `self.detectors`): the words as written, then
         Han words spelled with separators between their characters."""
-        per_detector: list[list[Hit]] = [[] for _ in self.detectors]
+        # A detector without hits gets an empty tuple (most of them, for most texts): a list is
+        # made at a detector's first hit.
+        per_detector: list[Sequence[Hit]] = [()] * len(self.detectors)
         if self._matcher is None or not text:
             return per_detector
         words, owners = self._words, self._owners
         for word_id, start, end in self._matcher.matches(text):
             word = words[word_id]
             for detector_index, tag in owners[word_id]:
-                per_detector[detector_index].append(Hit(start, end, word, tag))
+                found = per_detector[detector_index]
+                if not found:
+                    per_detector[detector_index] = found = []
+                found.append(Hit(start, end, word, tag))
         if self._spaced_automaton is not None:
             # Only a gap whose two neighbours are adjacent characters of some spaced word can be
             # inside a match: texts without one (most) skip the pass.
@@ -99,7 +105,10 @@ class Checker:
                         continue  # no gap inside: found by the plain pass
                     word = spaced_words[word_id]
                     for detector_index, tag in spaced_owners[word_id]:
-                        per_detector[detector_index].append(Hit(o_start, o_end, word, tag))
+                        found = per_detector[detector_index]
+                        if not found:
+                            per_detector[detector_index] = found = []
+                        found.append(Hit(o_start, o_end, word, tag))
         return per_detector
 
     @property

@@ -20,7 +20,10 @@ def gap_pattern(separators: str, max_run: int) -> re.Pattern[str] | None:
     every position of the text). None when there are no separators."""
     if not separators:
         return None
-    return re.compile(f"[{re.escape(separators)}]{{1,{max_run}}}(?=[{HAN}])")
+    # Spelled as one separator, then up to max_run − 1 more: a pattern that starts with a plain
+    # character set lets the regex engine skip ahead to the next separator in C.
+    one = f"[{re.escape(separators)}]"
+    return re.compile(f"{one}{one}{{0,{max_run - 1}}}(?=[{HAN}])")
 
 
 class CompactedText:
