@@ -23,6 +23,8 @@ class Detector(Protocol):
     # their characters (最 有 效), which the engine finds by default.
     # Optional: `needs_hits = True` declares that without a hit the detector finds nothing and
     # records nothing (no score, nothing carried), so the engine skips it on such texts.
+    # Optional: `kinds` (a collection of request kinds) declares the same for requests of other
+    # kinds: the engine calls the detector only for these.
 
     def vocabulary(self) -> Iterable[tuple[str, object]]:
         """(word, tag) pairs; the tag comes back on each hit."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from redline.checks.finding import COMMERCIAL_KINDS, CheckRequest, Finding, Severity
@@ -20,23 +19,38 @@ class Hit(NamedTuple):
     tag: object
 
 
-@dataclass
 class Document:
     """One field (the body or the title) of a request, normalised, as detectors see it.
 
     Detectors run in a fixed order and may read what earlier ones left in `scores` and
     `findings` (the price check reads diversion findings; absolute words read the marketing
-    score)."""
+    score). (A plain class with slots: one is made for every text checked.)"""
 
-    request: CheckRequest
-    policy: Policy
-    normalized: NormalizedText
-    field_name: str = "text"
-    scores: dict[str, float] = field(default_factory=dict)
-    findings: list[Finding] = field(default_factory=list)
-    # Shared by the title's and the body's documents of one request (the title is checked
-    # first): a detector leaves what the body should count with its own, keyed by its family.
-    carried: dict[str, object] = field(default_factory=dict)
+    __slots__ = ("request", "policy", "normalized", "field_name", "scores", "findings", "carried")
+
+    def __init__(
+        self,
+        request: CheckRequest,
+        policy: Policy,
+        normalized: NormalizedText,
+        field_name: str = "text",
+        scores: dict[str, float] | None = None,
+        findings: list[Finding] | None = None,
+        carried: dict[str, object] | None = None,
+    ):
+        self.request = request
+        self.policy = policy
+        self.normalized = normalized
+        self.field_name = field_name
+        self.scores: dict[str, float] = {} if scores is None else scores
+        self.findings: list[Finding] = [] if findings is None else findings
+        # Shared by the title's and the body's documents of one request (the title is checked
+        # first): a detector leaves what the body should count with its own, keyed by its
+        # family.
+        self.carried: dict[str, object] = {} if carried is None else carried
+
+    def __repr__(self) -> str:
+        return f"Document(field_name={self.field_name!r}, text={self.text!r})"
 
     @property
     def text(self) -> str:

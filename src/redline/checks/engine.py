@@ -19,7 +19,7 @@ import ahocorasick_rs
 
 from redline.checks.detector import Detector
 from redline.checks.document import Document, Hit
-from redline.checks.finding import CheckRequest, CheckResult, Finding, verdict_of
+from redline.checks.finding import TEXT_KINDS, CheckRequest, CheckResult, Finding, verdict_of
 from redline.checks.registry import detector_factories
 from redline.checks.weigher import make_matcher
 from redline.policy import Policy
@@ -73,6 +73,15 @@ class Checker:
         # A detector that declares `needs_hits = True` says: without a hit of its vocabulary it
         # finds nothing and records nothing, so it is not called at all (most texts).
         self._needs_hits = [getattr(detector, "needs_hits", False) for detector in self.detectors]
+        # A detector that declares `kinds` is called only for requests of those kinds (it finds
+        # nothing and records nothing for the others). One plan per kind: (index, detect,
+        # needs_hits) of the detectors to call, in order.
+        every = [(index, detector.detect, needs) for index, (detector, needs) in enumerate(zip(self.detectors, self._needs_hits))]
+        self._every_detector = every
+        self._plans = {
+            kind: [step for step, detector in zip(every, self.detectors) if kind in getattr(detector, "kinds", (kind,))]
+            for kind in TEXT_KINDS
+        }
         self._max_chars = policy.checks.max_chars
         self._policy_version = policy.version
 
@@ -123,10 +132,11 @@ class Checker:
         doc = Document(request, self.policy, self.normalizer.normalize(text), field_name, scores, carried=carried)
         hits = self.scan(doc.text)
         findings = doc.findings
-        for detector, detector_hits, needs_hits in zip(self.detectors, hits, self._needs_hits):
+        for index, detect, needs_hits in self._plans.get(request.kind, self._every_detector):
+            detector_hits = hits[index]
             if needs_hits and not detector_hits:
                 continue  # nothing of its vocabulary in the text: it has nothing to say
-            found = detector.detect(doc, detector_hits)
+            found = detect(doc, detector_hits)
             if found:
                 findings.extend(found)
         return findings

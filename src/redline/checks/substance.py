@@ -53,7 +53,7 @@ class SubstanceDetector:
 
     def __init__(self, policy: Policy):
         section = self.section = policy.checks.substance
-        self.kinds = frozenset(section.kinds)
+        self.kinds = frozenset(section.kinds)  # the engine calls detect() only for these
         self.short_kinds = frozenset(section.short_kinds)
         self.science_categories = frozenset(c.lower() for c in section.science_categories)
         self.review_categories = frozenset(c.lower() for c in section.review_categories)
