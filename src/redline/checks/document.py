@@ -26,7 +26,7 @@ class Document:
     `findings` (the price check reads diversion findings; absolute words read the marketing
     score). (A plain class with slots: one is made for every text checked.)"""
 
-    __slots__ = ("request", "policy", "normalized", "field_name", "scores", "findings", "carried")
+    __slots__ = ("request", "policy", "normalized", "text", "original", "field_name", "scores", "findings", "carried")
 
     def __init__(
         self,
@@ -41,6 +41,8 @@ class Document:
         self.request = request
         self.policy = policy
         self.normalized = normalized
+        self.text = normalized.text  # the normalised text (what patterns match against)
+        self.original = normalized.original
         self.field_name = field_name
         self.scores: dict[str, float] = {} if scores is None else scores
         self.findings: list[Finding] = [] if findings is None else findings
@@ -51,15 +53,6 @@ class Document:
 
     def __repr__(self) -> str:
         return f"Document(field_name={self.field_name!r}, text={self.text!r})"
-
-    @property
-    def text(self) -> str:
-        """The normalised text (what patterns match against)."""
-        return self.normalized.text
-
-    @property
-    def original(self) -> str:
-        return self.normalized.original
 
     @property
     def is_commercial(self) -> bool:
