@@ -186,7 +186,8 @@ class DiversionDetector:
         # Such a spelling has a separator run between two characters of those words; most texts
         # have no such place and skip the long alternation above.
         spaced_chars = re.escape("".join(sorted({ch for w in spaced_alternatives for ch in w})))
-        self._spaced_gate = re.compile(f"[{spaced_chars}][{re.escape(p.word_separators)}]{{1,{run}}}[{spaced_chars}]") if spaced_chars else None
+        spaced_tail = f"[{re.escape(p.word_separators)}]{{1,{run}}}[{spaced_chars}]"
+        self._spaced_gate = re.compile(f"[{spaced_chars}]{spaced_tail}") if spaced_chars else None
         self._strip_word_separators = re.compile(f"[{re.escape(p.word_separators)}]+")
         self._strip_separators = re.compile(f"[{dsep}()（）]+")
         units = _alternation(p.id_unit_suffixes)
@@ -235,6 +236,13 @@ class DiversionDetector:
         self._email_rest = re.compile(f"\\s{{0,2}}(?P<host>[a-z0-9][a-z0-9\\-]*(?:\\.[a-z0-9\\-]+)*)\\s{{0,2}}(?P<dot>{dot_forms})\\s{{0,2}}(?P<tld>{tlds})(?![a-z])")
         self._email_domains = frozenset(p.email_domains)
         self._addresses_need_letters = bool(p.url_tlds) and all(re.search("[a-z]", tld) for tld in p.url_tlds)
+        # A text without a word hit can still hold a contact spelled with separators (微 信) or
+        # a bare one; both need what this finds (a bare number its digits, an address, link or
+        # share code its letters), so a text where it finds nothing — most comments — has none.
+        # (One character set first, then the rest: the regex engine skips ahead in C only for a
+        # pattern that starts with a plain set, not with an alternation.)
+        may_hold = f"[0-9A-Za-z{spaced_chars}](?:(?<=[0-9A-Za-z])|{spaced_tail})" if spaced_chars else "[0-9A-Za-z]"
+        self._may_hold_contact = re.compile(may_hold) if self._addresses_need_letters else None
         # URLs: a scheme or www., or host labels ending in a known top-level domain.
         url_chars = r"[a-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]"
         self._scheme_url = re.compile(rf"(?:https?|ftp)://{url_chars}+|www\.[a-z0-9\-]+(?:\.[a-z0-9\-]+)+{url_chars}*")
@@ -270,6 +278,8 @@ class DiversionDetector:
     def detect(self, doc: Document, hits: Sequence[Hit]) -> list[Finding]:
         text = doc.text
         if not text:
+            return []
+        if not hits and self._may_hold_contact is not None and self._may_hold_contact.search(text) is None:
             return []
         words = list(hits) + self._spaced_hits(text)
         candidates: list[_Candidate] = []

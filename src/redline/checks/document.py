@@ -75,18 +75,8 @@ class Document:
     ) -> Finding:
         """Build a finding from a span of the NORMALISED text (mapped back to the original)."""
         o_start, o_end = self.normalized.to_original(start, end)
-        return Finding(
-            rule=rule,
-            severity=severity,
-            start=o_start,
-            end=o_end,
-            excerpt=self.original[o_start:o_end],
-            evidence=evidence,
-            advice=advice,
-            points=points,
-            sanction=sanction,
-            field=self.field_name,
-        )
+        # Positional: keywords cost a third more, and findings are made for many texts.
+        return Finding(rule, severity, o_start, o_end, self.original[o_start:o_end], evidence, advice, points, sanction, self.field_name)
 
     def whole_text_finding(self, rule: str, severity: Severity, evidence: str, advice: str, points: int = 0, sanction: str = "") -> Finding:
         """A finding about the text as a whole (e.g. 'no source cited'), anchored on its opening

@@ -105,6 +105,12 @@ class SentimentAnalyzer:
         words, tags = self._cue_words, self._cue_tags
         return [Hit(s, e, words[i], tags[i]) for i, s, e in self._cue_automaton.find_matches_as_indexes(text, overlapping=True)]
 
+    def evidence(self, text: str) -> tuple[Span | None, tuple[str, ...]]:
+        """Where a reader of a negative NORMALISED text should look: the clause whose n-grams
+        weigh most towards negative (None without a clause), and the n-grams that weigh most."""
+        clause, ranks = self.weigher.evidence(text, _CLAUSE_BREAKS)
+        return (Span(*clause) if clause is not None else None), _strongest_words(ranks, self._ranked_words)
+
     def read(self, text: str, cues: Sequence[Hit]) -> SentimentReading:
         """The reading of a normalised text, given its question-vocabulary hits (`cue_hits`, or
         the engine's shared scan). Evidence is looked for only in negative texts."""
@@ -113,11 +119,7 @@ class SentimentAnalyzer:
         negative_span: Span | None = None
         words: tuple[str, ...] = ()
         if negative >= self.settings.negative_threshold:
-            # The clause whose n-grams weigh most towards negative (where a reader should look),
-            # and the n-grams that weigh most.
-            clause, ranks = self.weigher.evidence(text, _CLAUSE_BREAKS)
-            negative_span = Span(*clause) if clause is not None else None
-            words = _strongest_words(ranks, self._ranked_words)
+            negative_span, words = self.evidence(text)
         return SentimentReading(negative, question, negative_span, words)
 
 
@@ -208,11 +210,14 @@ def _strongest_words(ranks: list[int], ranked_words: list[str]) -> tuple[str, ..
     chosen: list[str] = []
     for rank in ranks:
         word = ranked_words[rank]
-        if any(word in other or other in word for other in chosen):
-            continue  # also a repeat of a chosen word
-        chosen.append(word)
-        if len(chosen) == _EVIDENCE_WORDS:
-            break
+        # (A plain loop, not any() over a generator: this runs for every negative text.)
+        for other in chosen:
+            if word in other or other in word:
+                break  # also a repeat of a chosen word
+        else:
+            chosen.append(word)
+            if len(chosen) == _EVIDENCE_WORDS:
+                break
     return tuple(chosen)
 
 
@@ -225,7 +230,9 @@ class SentimentDetector:
     def __init__(self, policy: Policy):
         self.policy = policy
         self.analyzer = analyzer_for(policy)
-        self.settings = policy.checks.sentiment
+        self.settings = settings = policy.checks.sentiment
+        self._bias = self.analyzer.model.bias
+        self._threshold_note = f"（阈值 {settings.negative_threshold:.2f}）；主要依据："
 
     def vocabulary(self) -> Iterable[tuple[str, object]]:
         yield from self.analyzer.question_vocabulary()
@@ -236,35 +243,44 @@ class SentimentDetector:
         return self.analyzer.weights.items()
 
     def detect(self, doc: Document, hits: Sequence[Hit]) -> Iterable[Finding]:
-        reading = self.analyzer.read(doc.text, hits)
+        # What `SentimentAnalyzer.read` gives, worked out piece by piece: most texts end after
+        # the scores, and every text passes here, so nothing is built that they do not need.
+        analyzer = self.analyzer
+        text = doc.text
+        negative = sigmoid(self._bias + analyzer.weigher.total(text))
+        question = specific_question(text, hits) if hits else None
+        scores = doc.scores
+        scores["negative"] = round(negative, 4)
+        scores["question"] = 1.0 if question is not None else 0.0
         settings = self.settings
-        doc.scores["negative"] = round(reading.negative, 4)
-        doc.scores["question"] = 1.0 if reading.question is not None else 0.0
         kind = doc.request.kind
+        asks = question is not None and kind in settings.question_kinds
+        if negative < settings.negative_threshold and not asks:
+            return ()
         findings: list[Finding] = []
-        if reading.negative_span is not None:
-            span = reading.negative_span
-            warn = kind in settings.warn_kinds
-            words = "、".join(reading.negative_words) or "整体措辞"
-            findings.append(
-                doc.finding(
-                    "sentiment.negative",
-                    "warning" if warn else "info",
-                    span.start,
-                    span.end,
-                    f"负面情绪概率 {reading.negative:.2f}（阈值 {settings.negative_threshold:.2f}）；主要依据：{words}",
-                    settings.negative_advice if warn else settings.negative_note_advice,
+        if negative >= settings.negative_threshold:
+            span, strongest = analyzer.evidence(text)
+            if span is not None:
+                warn = kind in settings.warn_kinds
+                words = "、".join(strongest) or "整体措辞"
+                findings.append(
+                    doc.finding(
+                        "sentiment.negative",
+                        "warning" if warn else "info",
+                        span.start,
+                        span.end,
+                        f"负面情绪概率 {negative:.2f}{self._threshold_note}{words}",
+                        settings.negative_advice if warn else settings.negative_note_advice,
+                    )
                 )
-            )
-        if reading.question is not None and kind in settings.question_kinds:
-            span = reading.question
+        if asks:
             findings.append(
                 doc.finding(
                     "sentiment.question",
                     "info",
-                    span.start,
-                    span.end,
-                    f"具体提问：{doc.text[span.start:span.end]}",
+                    question.start,
+                    question.end,
+                    f"具体提问：{text[question.start:question.end]}",
                     settings.question_advice,
                 )
             )

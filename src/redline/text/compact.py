@@ -48,7 +48,12 @@ def han_gaps(text: str, gaps: re.Pattern[str] | None, joins: Container[str] | No
     them (two characters that follow each other in some word being looked for)."""
     if gaps is None:
         return []
-    runs = gaps.finditer(text)
+    # Most texts have no separator before a Han character: one search settles them, before any
+    # iterator is made.
+    first = gaps.search(text)
+    if first is None:
+        return []
+    runs = gaps.finditer(text, first.start())
     if joins is not None:  # a join is two Han characters: it settles both neighbours at once
         return [run.span() for run in runs if run.start() > 0 and text[run.start() - 1] + text[run.end()] in joins]
     return [run.span() for run in runs if run.start() > 0 and _HAN_CHAR.match(text, run.start() - 1) is not None]
