@@ -14,10 +14,11 @@ Measured, each in its own subprocess (so peak memory is per phase):
   DAY as it runs in production: yesterday's job has run (it left the note frame, the columnar
   copy of the notes, in the data home), today's 20,000 new notes have arrived in the store, then
   DAY is computed: the note frame patched with the changed notes, accounts read from SQLite,
-  every R-SIG metric (reports in 24 h windows, bursts, fan activity, dwell baselines…) through
-  Ibis on DuckDB, twelve indicators for every note and account, per-note results written to
-  Parquet and per-account results to SQLite. The first-ever run (yesterday's, which reads all
-  notes from SQLite to build the frame) is timed and shown too.
+  DAY's events counted per note and added to the earlier days' kept counts, every other R-SIG
+  metric (reports in 24 h windows, bursts, fan activity, dwell baselines…) through Ibis on
+  DuckDB, twelve indicators for every note and account, per-note results written to Parquet and
+  per-account results to SQLite. The first-ever run (yesterday's, which reads all notes from
+  SQLite to build the frame and counts every day of the lake) is timed and shown too.
 - spark (optional, `--spark`): the same recompute with `engine="spark"` (local[2]); its time
   includes starting the Spark session, reported separately.
 
@@ -233,6 +234,7 @@ def recompute_phase(home: Path, engine: str) -> dict:
     left the note frame in the data home), today's new notes arrived, then DAY is recomputed.
     The first-ever run, which builds the note frame from the store, is timed too."""
     from redline.home import DataHome
+    from redline.pipeline.day_counts import counts_dir
     from redline.pipeline.recompute import recompute
     from redline.policy import default_policy
     from redline.store.database import Database
@@ -252,7 +254,9 @@ def recompute_phase(home: Path, engine: str) -> dict:
         extra["session_seconds"] = time.perf_counter() - started
     else:
         runner = engine
+    # The first-ever run starts with no columnar copy of the notes and no kept day counts.
     frame_path(data_home.root).unlink(missing_ok=True)
+    shutil.rmtree(counts_dir(EventLake.in_home(data_home.lake_dir)), ignore_errors=True)
     started = time.perf_counter()
     recompute(database, data_home, DAY - timedelta(days=1), policy, runner, refresh_text=False)
     extra["first_run_seconds"] = time.perf_counter() - started

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 
 from redline.events.schema import EVENT_SCHEMA
-from redline.pipeline.recompute import score_day, with_category_dwell
-from redline.signals.expressions import SignalTables, Window, account_signals, category_dwell, note_signals, user_activity
+from redline.pipeline.recompute import run_signals, score_day
+from redline.signals.expressions import Window
 from redline.store.health import COMMENT_TYPES, INTEREST_TYPES, NOTE_TYPES, account_details
 
 DAY = date(2026, 11, 20)
@@ -88,20 +88,8 @@ def run(world: World, policy, engine=None, day: date = DAY, deductions: dict | N
     t = world.tables()
     window = Window.for_day(day, policy)
     events = engine.table(t["events"])
-    tables = SignalTables(
-        events=events,
-        follows=events.filter(events.event_type.isin(["follow", "unfollow"])),
-        notes=engine.table(t["notes"]),
-        accounts=engine.table(t["accounts"]),
-        fan_interests=engine.table(t["fan_interests"]),
-        comments=engine.table(t["comments"]),
-        users=engine.table(engine.execute(user_activity(events, window))),
-        has_logins=any(e["event_type"] == "login" for e in world.events),
-    )
-    notes = engine.execute(note_signals(tables, window, policy)).sort_by("note_id")
-    view = engine.table(notes.select(["note_id", "account_id", "published_epoch", "likes_known", "category", "avg_dwell"]))
-    accounts = engine.execute(account_signals(tables, view, window, policy)).sort_by("account_id")
-    notes = with_category_dwell(notes, engine.execute(category_dwell(view)).sort_by("category"))
+    inputs = {name: t[name] for name in ("notes", "accounts", "fan_interests", "comments")}
+    notes, accounts = run_signals(engine, events, events.filter(events.event_type.isin(["follow", "unfollow"])), inputs, window, policy)
     note_table, account_table = score_day(notes, accounts, window, policy, deductions or {}, engine.name, datetime.now(timezone.utc))
     account_rows = [{**row, "details": account_details(row)} for row in account_table.to_pylist()]
     return Outcome(

@@ -6,15 +6,16 @@ from __future__ import annotations
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from redline.health.deductions import deductions_for
 from redline.health.model import COMPONENTS
@@ -23,7 +24,8 @@ from redline.home import DataHome
 from redline.pipeline.textchecks import refresh_comment_labels, refresh_note_checks
 from redline.policy import Policy
 from redline.signals.engines import Engine, make_engine
-from redline.signals.expressions import SignalTables, Window, account_signals, category_dwell, note_signals, user_activity
+from redline.pipeline.day_counts import lake_days, window_note_counts
+from redline.signals.expressions import NOTE_SIGNALS, SignalTables, Window, account_signals, note_counts, note_signals, user_activity
 from redline.store.database import Database
 from redline.store.health import (
     RunRecord,
@@ -75,41 +77,79 @@ def _floats(table: pa.Table, name: str) -> np.ndarray:
     return pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
 
 
+# The notes' own columns the signal expressions read (the rest stay in Python, see run_signals).
+NOTE_INPUTS = ("note_id", "account_id", "category", "video_seconds", "published_epoch", "liked_count")
+
+
 def compute_signals(engine: Engine, lake: EventLake, inputs: dict[str, pa.Table], window: Window, policy: Policy) -> tuple[pa.Table, pa.Table, int]:
-    """Run the signal expressions; returns (note metrics, account metrics, events read)."""
-    window_files = lake.files(window.first_day_needed, window.day)
+    """Run the signal expressions over the lake; returns (note metrics, account metrics, events read)."""
+    days = lake_days(lake, window.first_day_needed, window.day)
+    window_files = [path for lake_day in days for path in lake_day.files]
     follow_files = lake.files(None, window.day)
     events = engine.events(window_files)
     follows_all = engine.events(follow_files) if follow_files != window_files else events
     follows = follows_all.filter(follows_all.event_type.isin(["follow", "unfollow"]))
-    # Login counts per user are read by both the note and the account signals: computed once.
-    # Whether the lake has login data at all (without it, inactivity cannot be judged) follows.
-    users = engine.execute(user_activity(events, window))
-    tables = SignalTables(
-        events=events,
-        follows=follows,
-        notes=engine.table(inputs["notes"]),
-        accounts=engine.table(inputs["accounts"]),
-        fan_interests=engine.table(inputs["fan_interests"]),
-        comments=engine.table(inputs["comments"]),
-        users=engine.table(users),
-        has_logins=users.num_rows > 0,
-    )
-    # The number of events comes from the Parquet footers, not from a scan.
-    events_read = sum(pq.ParquetFile(path).metadata.num_rows for path in window_files)
-    notes = engine.execute(note_signals(tables, window, policy)).sort_by("note_id")
-    note_view = engine.table(notes.select(["note_id", "account_id", "published_epoch", "likes_known", "category", "avg_dwell"]))
-    accounts = engine.execute(account_signals(tables, note_view, window, policy)).sort_by("account_id")
-    notes = with_category_dwell(notes, engine.execute(category_dwell(note_view)))
-    return notes, accounts, events_read
+    counts = window_note_counts(engine, lake, days, window, policy)
+    notes, accounts = run_signals(engine, events, follows, inputs, window, policy, counts)
+    return notes, accounts, sum(lake_day.rows for lake_day in days)
 
 
-def with_category_dwell(notes: pa.Table, baselines: pa.Table) -> pa.Table:
-    """Attach each note's category baseline (count and mean) to its row."""
-    position = pc.index_in(notes.column("category"), value_set=baselines.column("category"))
-    for name in ("category_dwell_notes", "category_dwell_mean"):
-        notes = notes.append_column(name, pc.take(baselines.column(name), position))
-    return notes
+def run_signals(
+    engine: Engine,
+    events: ir.Table,
+    follows: ir.Table,
+    inputs: dict[str, pa.Table],
+    window: Window,
+    policy: Policy,
+    counts: ir.Table | None = None,
+) -> tuple[pa.Table, pa.Table]:
+    """The signal expressions over the window's `events` and all history's `follows`, with the
+    store's `inputs`; returns (the notes with their metrics appended, the account metrics).
+    `counts`: the window's `note_counts` when the caller has them (see day_counts.py), else
+    counted from `events`.
+
+    The engine gets only the note columns the expressions read, plus each note's row number, and
+    returns the metrics by row number: the notes' other columns (text-check scores, brand…) never
+    travel to the engine and back, and nothing needs sorting by note id."""
+    notes = inputs["notes"]
+    rows = notes.select(list(NOTE_INPUTS)).append_column("row", pa.array(np.arange(notes.num_rows, dtype=np.int64)))
+    with ExitStack() as kept:
+        # Login counts per user are read by both the note and the account signals: computed once.
+        # Whether the lake has login data at all (without it, inactivity cannot be judged) follows.
+        users = kept.enter_context(engine.kept(user_activity(events, window)))
+        tables = SignalTables(
+            events=events,
+            follows=follows,
+            notes=engine.table(rows),
+            accounts=engine.table(inputs["accounts"]),
+            fan_interests=engine.table(inputs["fan_interests"]),
+            comments=engine.table(inputs["comments"]),
+            users=users,
+            note_counts=note_counts(events, policy, window.metrics_start, window.end) if counts is None else counts,
+            has_logins=engine.execute(users.limit(1)).num_rows > 0,
+        )
+        # Sorted by the engine (in parallel) as it keeps them: cheaper than reordering here.
+        metrics = kept.enter_context(engine.kept(note_signals(tables, window, policy).order_by("row")))
+        by_row = _in_row_order(engine.execute(metrics), notes.num_rows)
+        view = metrics.join(tables.notes, "row").select("account_id", "published_epoch", "likes_known")
+        accounts = engine.execute(account_signals(tables, view, window, policy)).sort_by("account_id")
+    for name in NOTE_SIGNALS:
+        notes = notes.append_column(name, by_row.column(name))
+    return notes, accounts
+
+
+def _in_row_order(metrics: pa.Table, rows: int) -> pa.Table:
+    """The engine's rows (one per note) in note order: as they come when the engine kept the
+    order it sorted them in (DuckDB), else put in order by their `row`."""
+    row = metrics.column("row").to_numpy()
+    if len(row) != rows or (rows and not np.array_equal(np.bincount(row, minlength=rows), np.ones(rows, dtype=np.int64))):
+        raise RuntimeError(f"note signals returned {len(row)} rows for {rows} notes")
+    if np.array_equal(row, np.arange(rows)):
+        return metrics
+    position = np.empty(rows, dtype=np.int64)
+    position[row] = np.arange(rows, dtype=np.int64)
+    # One chunk first: taking from the engine's many small batches resolves a chunk per index.
+    return metrics.combine_chunks().take(position)
 
 
 def _dwell_ratio(notes: pa.Table, policy: Policy) -> tuple[np.ndarray, np.ndarray, pa.Array]:

@@ -7,10 +7,13 @@ by the whole process (starting one costs seconds).
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import ContextManager, Protocol
 
 import ibis
 import ibis.expr.types as ir
@@ -28,9 +31,25 @@ class Engine(Protocol):
 
     def events(self, files: list[Path]) -> ir.Table: ...
 
+    def parquet(self, files: list[Path]) -> ir.Table:
+        """Any Parquet files of one schema (at least one file)."""
+        ...
+
     def table(self, data: pa.Table) -> ir.Table: ...
 
     def execute(self, expression: ir.Table) -> pa.Table: ...
+
+    def kept(self, expression: ir.Table) -> ContextManager[ir.Table]:
+        """The expression's result kept inside the engine while the block runs, so several
+        queries read it without computing it again or carrying it through Python."""
+        ...
+
+
+_KEPT_NAMES = itertools.count()
+
+
+def _kept_name() -> str:
+    return f"redline_kept_{next(_KEPT_NAMES)}"
 
 
 class DuckDBEngine:
@@ -47,13 +66,27 @@ class DuckDBEngine:
     def events(self, files: list[Path]) -> ir.Table:
         if not files:
             return ibis.memtable(EVENT_SCHEMA.empty_table())
-        return self.con.read_parquet([str(path) for path in files])
+        return self.parquet(files)
+
+    def parquet(self, files: list[Path]) -> ir.Table:
+        # The lake's `day=D` directories are not columns: the files carry all they mean.
+        return self.con.read_parquet([str(path) for path in files], hive_partitioning=False)
 
     def table(self, data: pa.Table) -> ir.Table:
         return ibis.memtable(data)
 
     def execute(self, expression: ir.Table) -> pa.Table:
         return self.con.to_pyarrow(expression)
+
+    @contextmanager
+    def kept(self, expression: ir.Table) -> Iterator[ir.Table]:
+        name = _kept_name()
+        table = self.con.create_table(name, expression, temp=True)
+        try:
+            yield table
+        finally:
+            # (raw SQL: this ibis/sqlglot pairing renders drop_table without the table's name)
+            self.con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
 
 
 _SPARK_LOCK = threading.Lock()
@@ -102,9 +135,12 @@ class SparkEngine:
     def events(self, files: list[Path]) -> ir.Table:
         if not files:
             return ibis.memtable(EVENT_SCHEMA.empty_table())
+        return self.parquet(files)
+
+    def parquet(self, files: list[Path]) -> ir.Table:
         frame = self.session.read.parquet(*[str(path) for path in files])
         self._views += 1
-        name = f"redline_events_{id(self)}_{self._views}"
+        name = f"redline_parquet_{id(self)}_{self._views}"
         frame.createOrReplaceTempView(name)
         return self.con.table(name)
 
@@ -120,6 +156,18 @@ class SparkEngine:
 
     def execute(self, expression: ir.Table) -> pa.Table:
         return self.con.to_pyarrow(expression)
+
+    @contextmanager
+    def kept(self, expression: ir.Table) -> Iterator[ir.Table]:
+        # A cached view: Spark computes it on first use and keeps it in memory after.
+        name = _kept_name()
+        self.con.create_view(name, expression, overwrite=True)
+        self.session.catalog.cacheTable(name)
+        try:
+            yield self.con.table(name)
+        finally:
+            self.session.catalog.uncacheTable(name)
+            self.session.catalog.dropTempView(name)
 
 
 def make_engine(name: str) -> Engine:

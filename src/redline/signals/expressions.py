@@ -31,6 +31,14 @@ from redline.policy import Policy
 
 DAY_SECONDS = 86_400
 ENGAGEMENT_TYPES = ("like", "save", "comment")
+# What `note_signals` returns for every note, beside the note's `row`.
+NOTE_SIGNALS = (
+    "has_events", "impressions", "reads", "likes", "saves", "comment_events", "shares", "orders", "order_amount",
+    "watches", "likes_known", "interaction_rate", "ctr", "video_length", "completion_rate", "completion_short",
+    "completion_long", "completion_other", "avg_dwell", "valid_reports", "reports_24h_max", "engagement",
+    "suspicious_engagement", "burst_engagement", "bursts", "fake_engagement", "labelled_comments",
+    "negative_comments", "discussion", "fan_match", "category_dwell_notes", "category_dwell_mean",
+)
 
 
 @dataclass(frozen=True)
@@ -66,11 +74,12 @@ class Window:
 class SignalTables:
     events: ir.Table  # lake events of the window (EVENT_SCHEMA columns)
     follows: ir.Table  # follow/unfollow events of all history up to the day
-    notes: ir.Table  # note_id, account_id, category, note_type, video_seconds, published_epoch, liked_count
+    notes: ir.Table  # row (the note's position in the caller's table), note_id, account_id, category, video_seconds, published_epoch, liked_count
     accounts: ir.Table  # account_id, followers
     fan_interests: ir.Table  # account_id, interest, share
     comments: ir.Table  # note_id, negative (int 0/1), question (int 0/1)
     users: ir.Table  # user_activity() of the events, materialised once: both note and account signals join it
+    note_counts: ir.Table  # note_counts() of the metrics window (pipeline/day_counts.py keeps them per lake day)
     has_logins: bool  # whether the lake has login events in the window at all
 
 
@@ -96,6 +105,41 @@ def user_activity(events: ir.Table, window: Window) -> ir.Table:
         fan_window_logins=_count(logins, logins.ts >= _moment(window.fan_start)),
         inactive_window_logins=_count(logins, logins.ts >= _moment(window.inactive_start)),
     )
+
+
+def note_counts(events: ir.Table, policy: Policy, start: int | None = None, end: int | None = None) -> ir.Table:
+    """Per note, the additive counts of its events (in [start, end) when given): sums over any
+    split of the events add up to the counts of the whole, so a day's counts can be kept and
+    added to the other days' (see `sum_note_counts`)."""
+    s = policy.signals
+    ne = events.filter(events.note_id.notnull())
+    if start is not None:
+        ne = ne.filter((ne.ts >= _moment(start)) & (ne.ts < _moment(end)))
+    kind = ne.event_type
+    watch = kind == "watch"
+    timed = kind.isin(["dwell", "watch"])
+    return ne.group_by("note_id").aggregate(
+        events=ne.count().cast("int64"),
+        impressions=_count(ne, kind == "impression"),
+        reads=_count(ne, kind == "read"),
+        likes=_count(ne, kind == "like"),
+        saves=_count(ne, kind == "save"),
+        comment_events=_count(ne, kind == "comment"),
+        shares=_count(ne, kind == "share"),
+        orders=_count(ne, kind == "order"),
+        order_amount=ne.amount.sum(where=kind == "order"),
+        watches=_count(ne, watch),
+        watches_completed=_count(ne, watch & (ne.seconds >= ne.duration * s.completion_min_fraction)),
+        watch_duration_sum=ne.duration.sum(where=watch),
+        timed_events=_count(ne, timed),
+        timed_seconds=ne.seconds.sum(where=timed),
+    )
+
+
+def sum_note_counts(parts: ir.Table) -> ir.Table:
+    """`note_counts` of several slices of the events (stacked) added up per note."""
+    summed = [name for name in parts.columns if name != "note_id"]
+    return parts.group_by("note_id").aggregate(**{name: parts[name].sum().cast(parts[name].type()) for name in summed})
 
 
 def _suspicious(table: ir.Table, users: ir.Table, policy: Policy, has_logins: bool) -> ir.Table:
@@ -136,30 +180,13 @@ def _attach(left: ir.Table, right: ir.Table, key: str) -> ir.Table:
 
 
 def note_signals(t: SignalTables, window: Window, policy: Policy) -> ir.Table:
+    """One row per row of `t.notes`: its `row` and the NOTE_SIGNALS. Only the row number travels
+    back, not the notes' own columns: the caller lines the metrics up with the notes it holds."""
     s = policy.signals
     events = t.events
     note_events = events.filter(events.note_id.notnull() & (events.ts >= _moment(window.metrics_start)) & (events.ts < _moment(window.end)))
     kind = note_events.event_type
-    watch = kind == "watch"
-    timed = kind.isin(["dwell", "watch"])
-    completed = watch & (note_events.seconds >= note_events.duration * s.completion_min_fraction)
-    ne = note_events
-    counts = ne.group_by("note_id").aggregate(
-        events=ne.count().cast("int64"),
-        impressions=_count(ne, kind == "impression"),
-        reads=_count(ne, kind == "read"),
-        likes=_count(ne, kind == "like"),
-        saves=_count(ne, kind == "save"),
-        comment_events=_count(ne, kind == "comment"),
-        shares=_count(ne, kind == "share"),
-        orders=_count(ne, kind == "order"),
-        order_amount=ne.amount.sum(where=kind == "order"),
-        watches=_count(ne, watch),
-        watches_completed=_count(ne, completed),
-        watch_duration_sum=ne.duration.sum(where=watch),
-        timed_events=_count(ne, timed),
-        timed_seconds=ne.seconds.sum(where=timed),
-    )
+    counts = t.note_counts
 
     # Valid reports: listed reasons, one per reporter; the most within any 24 h window.
     reports = note_events.filter((kind == "report") & note_events.reason.isin(list(s.valid_report_reasons)))
@@ -238,23 +265,20 @@ def note_signals(t: SignalTables, window: Window, policy: Policy) -> ir.Table:
         discussion=_ratio(zero(n.question_comments), labelled, labelled >= s.min_comments),
         fan_match=ibis.ifelse(n.has_interests.notnull(), n.interest_share.fill_null(0.0).cast("float64"), ibis.null("float64")),
     )
-    return n.drop(
-        "events", "timed_events", "timed_seconds", "watch_duration_sum", "watches_completed",
-        "question_comments", "has_interests", "interest_share",
+    # Each category's dwell baseline from the data: the mean of its notes' trusted average dwell,
+    # and how many notes that mean rests on (grouped and joined back: a window partitioned by a
+    # handful of categories runs on one thread per category).
+    baselines = n.group_by("category").aggregate(
+        category_dwell_notes=n.avg_dwell.count().cast("int64"),
+        category_dwell_mean=n.avg_dwell.mean(),
     )
-
-
-def category_dwell(notes: ir.Table) -> ir.Table:
-    """Each category's dwell baseline from the data: the mean of its notes' trusted average
-    dwell, and how many notes that mean rests on. `notes` is the materialised `note_signals`."""
-    return notes.group_by("category").aggregate(
-        category_dwell_notes=notes.avg_dwell.count().cast("int64"),
-        category_dwell_mean=notes.avg_dwell.mean(),
-    )
+    n = n.left_join(baselines, n.category.identical_to(baselines.category)).select(n, baselines.category_dwell_notes, baselines.category_dwell_mean)
+    return n.select("row", *NOTE_SIGNALS)
 
 
 def account_signals(t: SignalTables, notes: ir.Table, window: Window, policy: Policy) -> ir.Table:
-    """Per-account metrics; `notes` is the (materialised) result of `note_signals`."""
+    """Per-account metrics; `notes` holds account_id, published_epoch and likes_known per note
+    (from `note_signals`)."""
     s = policy.signals
     events = t.events
     users = t.users

@@ -1,0 +1,176 @@
+"""Kept per-day note counts (pipeline/day_counts.py) always add up to the counts of the raw
+events of the metrics window: whole days from the kept files, edge days from raw events, and a
+late batch, a damaged file or a policy change makes a day be counted again."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pyarrow as pa
+import pytest
+
+from redline.events.schema import EVENT_SCHEMA
+from redline.pipeline.day_counts import counts_dir, lake_days, window_note_counts
+from redline.policy import load_policy
+from redline.signals.engines import DuckDBEngine
+from redline.signals.expressions import Window, note_counts
+from redline.store.lake import EventLake
+
+DAY = date(2026, 11, 20)
+
+
+def _local(day: date, hour: int, policy) -> datetime:
+    zone = ZoneInfo(policy.signals.timezone)
+    return datetime.combine(day, time(hour), zone).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _events(rows: list[tuple[str, str, datetime, float | None, float | None, float | None]], prefix: str) -> pa.Table:
+    """rows of (type, note, ts, seconds, duration, amount)."""
+    return pa.Table.from_pylist(
+        [
+            {"event_id": f"{prefix}{i}", "event_type": kind, "ts": ts, "user_id": f"u{i % 3}", "note_id": note,
+             "seconds": seconds, "duration": duration, "amount": amount}
+            for i, (kind, note, ts, seconds, duration, amount) in enumerate(rows)
+        ],
+        schema=EVENT_SCHEMA,
+    )
+
+
+def _day_of_events(day: date, policy, prefix: str) -> pa.Table:
+    at = lambda hour: _local(day, hour, policy)  # noqa: E731
+    return _events(
+        [
+            ("impression", "n1", at(8), None, None, None), ("impression", "n1", at(9), None, None, None),
+            ("read", "n1", at(9), None, None, None), ("like", "n2", at(10), None, None, None),
+            ("watch", "n1", at(11), 29.0, 30.0, None), ("watch", "n2", at(12), 3.0, 30.0, None),
+            ("dwell", "n2", at(13), 42.5, None, None), ("order", "n1", at(20), None, None, 99.9),
+        ],
+        prefix,
+    )
+
+
+def _write(lake: EventLake, table: pa.Table, day: date) -> None:
+    lake.write(table, [day] * table.num_rows)
+
+
+def _sorted(table: pa.Table) -> list[dict]:
+    return table.sort_by("note_id").to_pylist()
+
+
+def _assert_same_counts(got: pa.Table, expected: pa.Table) -> None:
+    got_rows, expected_rows = _sorted(got), _sorted(expected)
+    assert [r["note_id"] for r in got_rows] == [r["note_id"] for r in expected_rows]
+    for a, b in zip(got_rows, expected_rows):
+        assert a == pytest.approx(b)
+
+
+def _counts(engine, lake, window, policy) -> pa.Table:
+    days = lake_days(lake, window.first_day_needed, window.day)
+    return engine.execute(window_note_counts(engine, lake, days, window, policy))
+
+
+def _raw(engine, lake, window, policy) -> pa.Table:
+    files = lake.files(window.first_day_needed, window.day)
+    return engine.execute(note_counts(engine.events(files), policy, window.metrics_start, window.end))
+
+
+@pytest.fixture
+def lake(tmp_path, policy):
+    lake = EventLake.in_home(tmp_path / "lake")
+    for back in range(4):
+        day = DAY - timedelta(days=back)
+        _write(lake, _day_of_events(day, policy, f"d{back}-"), day)
+    return lake
+
+
+def test_kept_day_counts_add_up_to_the_raw_window(lake, policy):
+    engine = DuckDBEngine()
+    window = Window.for_day(DAY, policy)
+    _assert_same_counts(_counts(engine, lake, window, policy), _raw(engine, lake, window, policy))
+    kept = sorted(counts_dir(lake).glob("day=*/notes.parquet"))
+    assert len(kept) == 4
+    written = {path: path.stat().st_mtime_ns for path in kept}
+    # The next day's job counts only what changed: the kept days are read, not rewritten.
+    _assert_same_counts(_counts(engine, lake, window, policy), _raw(engine, lake, window, policy))
+    assert {path: path.stat().st_mtime_ns for path in kept} == written
+    n1 = next(row for row in _sorted(_counts(engine, lake, window, policy)) if row["note_id"] == "n1")
+    assert n1["impressions"] == 8 and n1["watches_completed"] == 4 and n1["order_amount"] == pytest.approx(4 * 99.9)
+
+
+def test_a_late_batch_for_a_kept_day_is_counted(lake, policy):
+    engine = DuckDBEngine()
+    window = Window.for_day(DAY, policy)
+    before = {row["note_id"]: row for row in _counts(engine, lake, window, policy).to_pylist()}
+    past = DAY - timedelta(days=2)
+    _write(lake, _events([("read", "n2", _local(past, 15, policy), None, None, None), ("like", "n3", _local(past, 16, policy), None, None, None)], "late-"), past)
+    after = {row["note_id"]: row for row in _counts(engine, lake, window, policy).to_pylist()}
+    assert after["n2"]["reads"] == before["n2"]["reads"] + 1
+    assert after["n3"]["likes"] == 1
+    _assert_same_counts(_counts(engine, lake, window, policy), _raw(engine, lake, window, policy))
+
+
+def test_a_damaged_counts_file_is_counted_again(lake, policy):
+    engine = DuckDBEngine()
+    window = Window.for_day(DAY, policy)
+    expected = _counts(engine, lake, window, policy)
+    damaged = counts_dir(lake) / f"day={(DAY - timedelta(days=1)).isoformat()}" / "notes.parquet"
+    damaged.write_bytes(b"not parquet")
+    _assert_same_counts(_counts(engine, lake, window, policy), expected)
+    assert damaged.read_bytes()[:4] == b"PAR1"
+
+
+def test_a_policy_change_counts_the_days_again(lake, policy, tmp_path):
+    engine = DuckDBEngine()
+    window = Window.for_day(DAY, policy)
+    strict = {row["note_id"]: row for row in _counts(engine, lake, window, policy).to_pylist()}
+    path = tmp_path / "policy.toml"
+    path.write_text("[signals]\ncompletion_min_fraction = 0.05\n", encoding="utf-8")
+    lenient_policy = load_policy(path)
+    lenient = {row["note_id"]: row for row in _counts(engine, lake, window, lenient_policy).to_pylist()}
+    assert strict["n2"]["watches_completed"] == 0 and lenient["n2"]["watches_completed"] == 4
+    _assert_same_counts(_counts(engine, lake, window, lenient_policy), _raw(engine, lake, window, lenient_policy))
+
+
+def test_a_day_straddling_the_window_edge_is_counted_from_its_events(tmp_path, policy):
+    """A day's files holding events from before the window (say, written under another zone)
+    are not used whole: only the events inside the window count."""
+    engine = DuckDBEngine()
+    path = tmp_path / "policy.toml"
+    path.write_text("[signals]\nmetrics_window_days = 2\n", encoding="utf-8")
+    short = load_policy(path)
+    window = Window.for_day(DAY, short)
+    lake = EventLake.in_home(tmp_path / "lake")
+    first_day = DAY - timedelta(days=1)
+    early = _events([("read", "n1", _local(first_day - timedelta(days=1), 20, short), None, None, None)], "early-")
+    _write(lake, pa.concat_tables([early, _day_of_events(first_day, short, "a-")]), first_day)
+    _write(lake, _day_of_events(DAY, short, "b-"), DAY)
+    got = {row["note_id"]: row for row in _counts(engine, lake, window, short).to_pylist()}
+    assert got["n1"]["reads"] == 2  # one per day inside the window; the early read is outside
+    assert [p.parent.name for p in counts_dir(lake).glob("day=*/notes.parquet")] == [f"day={DAY.isoformat()}"]
+    _assert_same_counts(_counts(engine, lake, window, short), _raw(engine, lake, window, short))
+
+
+def test_no_events_gives_no_counts(tmp_path, policy):
+    engine = DuckDBEngine()
+    lake = EventLake.in_home(tmp_path / "lake")
+    assert _counts(engine, lake, Window.for_day(DAY, policy), policy).num_rows == 0
+
+
+@pytest.mark.spark
+def test_spark_reads_the_same_kept_counts(lake, policy):
+    pytest.importorskip("pyspark")
+    import shutil
+
+    if shutil.which("java") is None:
+        pytest.skip("没有 Java：跳过 Spark 引擎测试")
+    from redline.signals.engines import SparkEngine
+
+    window = Window.for_day(DAY, policy)
+    duck = _counts(DuckDBEngine(), lake, window, policy)  # writes the kept days
+    spark = SparkEngine()
+    _assert_same_counts(_counts(spark, lake, window, policy), duck)
+    # Spark counting a day itself writes a file DuckDB reads back the same way.
+    (counts_dir(lake) / f"day={DAY.isoformat()}" / "notes.parquet").unlink()
+    _assert_same_counts(_counts(spark, lake, window, policy), duck)
+    _assert_same_counts(_counts(DuckDBEngine(), lake, window, policy), duck)
