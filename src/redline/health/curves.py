@@ -16,24 +16,16 @@ Curve = Sequence[Sequence[float]]
 
 
 def score_curve(values: np.ndarray, curve: Curve) -> np.ndarray:
-    """Scores for `values` (NaN stays NaN = unknown)."""
+    """Scores for `values` (NaN stays NaN = unknown).
+
+    `np.interp` is exactly this curve: flat beyond both ends, and at a repeated x its search
+    lands on the last of the repeated points, so x itself takes the upper score of a step."""
     xs = np.asarray([point[0] for point in curve], dtype=np.float64)
     ys = np.asarray([point[1] for point in curve], dtype=np.float64)
     values = np.asarray(values, dtype=np.float64)
-    # The segment around each value: from the last point at or left of it to the next one. Below
-    # the first point both ends are the first point, above the last both are the last, so the
-    # flat ends need no case of their own (a zero-length segment scores its end's y).
-    right = np.searchsorted(xs, values, side="right")  # NaN sorts last
-    last = len(xs) - 1
-    lo = np.clip(right - 1, 0, last)
-    hi = np.minimum(right, last)
-    x0, x1, y0, y1 = xs[lo], xs[hi], ys[lo], ys[hi]
-    span = x1 - x0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t = np.where(span > 0, (values - x0) / np.where(span > 0, span, 1.0), 0.0)
-    out = y0 + t * (y1 - y0)
-    out[np.isnan(values)] = np.nan
-    return out
+    if len(xs) == 1:  # np.interp answers a one-point curve's y even for NaN
+        return np.where(np.isnan(values), np.nan, ys[0])
+    return np.interp(values, xs, ys)
 
 
 def score_one(value: float | None, curve: Curve) -> float | None:

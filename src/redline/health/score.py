@@ -39,14 +39,24 @@ class Scores:
 
 
 def _weighted_mean(parts: list[tuple[np.ndarray, float]], n: int) -> np.ndarray:
+    """Per item, the weighted mean of the parts it knows (NaN when it knows none). Summed in
+    place through one scratch array: over a million items each temporary is memory the system
+    must hand out afresh, which costs more than the arithmetic."""
+    if len(parts) == 1 and parts[0][1] > 0:
+        return np.array(parts[0][0], dtype=np.float64)
     total = np.zeros(n)
     weight = np.zeros(n)
+    scratch = np.empty(n)
     for values, w in parts:
-        known = ~np.isnan(values)
-        total += np.where(known, values, 0.0) * w
+        known = values == values  # not NaN
+        np.copyto(scratch, values)
+        scratch[~known] = 0.0
+        scratch *= w
+        total += scratch
         weight += known * w
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(weight > 0, total / np.where(weight > 0, weight, 1.0), np.nan)
+        total /= weight  # 0 / 0 = NaN where no part is known
+    return total
 
 
 def indicator_weights(policy: Policy) -> dict[str, float]:
