@@ -1,4 +1,11 @@
-"""What a check produces: findings with their place, rule, penalty and advice, and a verdict."""
+"""What a check produces: findings with their place, rule, penalty and advice, and a verdict.
+
+The request, its findings and the result are slotted dataclasses that are NOT frozen: one of
+each is made for every text checked, and a frozen dataclass pays `object.__setattr__` per field
+(a `CheckRequest` cost 0.75 µs instead of 0.2 — a twentieth of checking a comment). Treat them
+as read-only all the same: nothing in redline changes one after it is made. The request and the
+findings still hash by their fields, as they did when frozen.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +20,7 @@ TEXT_KINDS: tuple[str, ...] = ("note", "comment", "dm", "profile", "product", "a
 COMMERCIAL_KINDS = frozenset({"product", "ad"})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Finding:
     """One problem at one place. `start`/`end` are character offsets into the ORIGINAL text of
     `field` ("text" or "title"); `excerpt` is that original slice."""
@@ -39,7 +46,7 @@ class Finding:
         return data
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class CheckRequest:
     """A text to check and what is known about it."""
 
@@ -53,7 +60,7 @@ class CheckRequest:
     product_attached: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CheckResult:
     verdict: Verdict
     findings: tuple[Finding, ...]

@@ -143,7 +143,9 @@ class Normalizer:
         return NormalizedText(original, text, None, None if aligned else table)
 
     def _digits_in_numeral_runs(self, text: str) -> str:
-        if not self._has_chinese_digit.search(text):
+        # Half the texts hold a Chinese digit (一, 两…), few a run of them: a search settles the
+        # rest before `sub` builds anything.
+        if not self._has_chinese_digit.search(text) or not self._numeral_run.search(text):
             return text
         # Same-length replacement, so the offset map stays valid.
         return self._numeral_run.sub(lambda m: m.group(0).translate(_CHINESE_DIGIT_VALUES), text)
