@@ -35,6 +35,8 @@ SIGNAL_LABELS = {
     "product_attached": "挂车商品",
 }
 _DISCLOSURE, _NOT_DISCLOSURE, _NOT_MARKETING, _COMPLAINT = "disclosure", "not_disclosure", "not_marketing", "complaint"
+# Tags whose words are no marketing signal themselves: a text with only these has no evidence.
+_NOT_SIGNALS = frozenset({_DISCLOSURE, _NOT_DISCLOSURE, _NOT_MARKETING, _COMPLAINT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +89,13 @@ class CommercialDetector:
 
     def evidence(self, doc: Document, hits: Sequence[Hit]) -> MarketingEvidence:
         """The marketing signals in one text and the intensity they add up to."""
-        if not hits and not doc.request.product_attached:
-            return _NO_EVIDENCE
+        if not doc.request.product_attached:
+            # Most texts with hits hold only a complaint word (退货, 差评): no signal to count.
+            for hit in hits:
+                if hit.tag not in _NOT_SIGNALS:
+                    break
+            else:
+                return _NO_EVIDENCE
         by_tag: dict[object, list[Hit]] = {}
         for hit in hits:
             by_tag.setdefault(hit.tag, []).append(hit)

@@ -105,11 +105,12 @@ class SentimentAnalyzer:
         words, tags = self._cue_words, self._cue_tags
         return [Hit(s, e, words[i], tags[i]) for i, s, e in self._cue_automaton.find_matches_as_indexes(text, overlapping=True)]
 
-    def evidence(self, text: str) -> tuple[Span | None, tuple[str, ...]]:
+    def evidence(self, text: str) -> tuple[tuple[int, int] | None, tuple[str, ...]]:
         """Where a reader of a negative NORMALISED text should look: the clause whose n-grams
-        weigh most towards negative (None without a clause), and the n-grams that weigh most."""
+        weigh most towards negative, (start, end) or None without a clause; and the n-grams
+        that weigh most."""
         clause, ranks = self.weigher.evidence(text, _CLAUSE_BREAKS)
-        return (Span(*clause) if clause is not None else None), _strongest_words(ranks, self._ranked_words)
+        return clause, _strongest_words(ranks, self._ranked_words)
 
     def read(self, text: str, cues: Sequence[Hit]) -> SentimentReading:
         """The reading of a normalised text, given its question-vocabulary hits (`cue_hits`, or
@@ -119,7 +120,8 @@ class SentimentAnalyzer:
         negative_span: Span | None = None
         words: tuple[str, ...] = ()
         if negative >= self.settings.negative_threshold:
-            negative_span, words = self.evidence(text)
+            clause, words = self.evidence(text)
+            negative_span = Span(*clause) if clause is not None else None
         return SentimentReading(negative, question, negative_span, words)
 
 
@@ -150,7 +152,10 @@ def combine_lexicon(model: dict[str, float], negative_words: Sequence[str], posi
 
 def specific_question(text: str, cues: Sequence[Hit]) -> Span | None:
     """The first sentence that is a question AND names something specific, or None."""
-    if not any(h.tag == SPECIFIC for h in cues):
+    for hit in cues:  # (a plain loop: most texts with cues name nothing specific, and end here)
+        if hit.tag == SPECIFIC:
+            break
+    else:
         return None
     if not any(h.tag in (QUESTION_MARK, PARTICLE, QUESTION_WORD) for h in cues):
         return None  # something specific is named, but nothing is asked
@@ -259,16 +264,16 @@ class SentimentDetector:
             return ()
         findings: list[Finding] = []
         if negative >= settings.negative_threshold:
-            span, strongest = analyzer.evidence(text)
-            if span is not None:
+            clause, strongest = analyzer.evidence(text)
+            if clause is not None:
                 warn = kind in settings.warn_kinds
                 words = "、".join(strongest) or "整体措辞"
                 findings.append(
                     doc.finding(
                         "sentiment.negative",
                         "warning" if warn else "info",
-                        span.start,
-                        span.end,
+                        clause[0],
+                        clause[1],
                         f"负面情绪概率 {negative:.2f}{self._threshold_note}{words}",
                         settings.negative_advice if warn else settings.negative_note_advice,
                     )
