@@ -91,6 +91,24 @@ def test_unchanged_store_reads_the_copy_and_the_log_is_pruned(database, home):
     assert _applied(home) > applied
 
 
+def test_a_deferred_save_keeps_the_log_until_the_copy_is_on_disk(database, home):
+    _add_notes(database, ["n1", "n2"])
+    note_frame(database, home.root)
+    applied = _applied(home)
+    _add_notes(database, ["n3"])
+    jobs = []
+    assert set(_rows(note_frame(database, home.root, defer=jobs.append))) == {"n1", "n2", "n3"}
+    assert len(jobs) == 1 and _applied(home) == applied  # not saved yet…
+    with database.session() as session:  # …so the changes it will record are all still logged
+        assert session.execute(text("SELECT COUNT(*) FROM note_changes WHERE seq >= :a"), {"a": applied}).scalar_one() >= 2
+    jobs[0]()
+    assert _applied(home) > applied
+    with database.session() as session:
+        assert session.execute(text("SELECT COUNT(*) FROM note_changes")).scalar_one() == 1
+    assert set(_rows(note_frame(database, home.root, defer=jobs.append))) == {"n1", "n2", "n3"}
+    assert len(jobs) == 1  # nothing changed: nothing to save
+
+
 def test_a_copy_from_another_database_or_a_damaged_copy_is_rebuilt(database, home, tmp_path):
     _add_notes(database, ["n1", "n2"])
     note_frame(database, home.root)

@@ -355,30 +355,34 @@ def recompute(
         refresh_note_checks(database, policy, home=home)
         refresh_comment_labels(database, policy)
     lap("text_checks")
-    accounts, interests = load_accounts(database)
-    inputs = {
-        "notes": load_notes(database, home.root, window.end),
-        "accounts": accounts,
-        "fan_interests": interests,
-        "comments": load_comment_labels(database),
-    }
-    lap("load_store")
-    runner = make_engine(engine) if isinstance(engine, str) else engine
-    lake = EventLake.in_home(home.lake_dir)
-    notes, account_metrics, events = compute_signals(runner, lake, inputs, window, policy)
-    lap("signals")
-    at = datetime.fromtimestamp(window.end, timezone.utc)
-    brand_ids = {b for b in inputs["notes"].column("brand_account_id").to_pylist() if b}
-    deductions = deductions_for(database, set(account_metrics.column("account_id").to_pylist()) | brand_ids, at, policy)
-    lap("deductions")
-    note_table, account_table = score_day(notes, account_metrics, window, policy, deductions, runner.name, started)
-    lap("score")
-    # The Parquet writer releases the GIL: the notes are written while the accounts are saved.
+    # Writers release the GIL: the refreshed note frame and the notes' results are written in
+    # the background while the job goes on (and waited for before it ends).
     with ThreadPoolExecutor(max_workers=1) as background:
+        pending = []
+        accounts, interests = load_accounts(database)
+        inputs = {
+            "notes": load_notes(database, home.root, window.end, defer=lambda job: pending.append(background.submit(job))),
+            "accounts": accounts,
+            "fan_interests": interests,
+            "comments": load_comment_labels(database),
+        }
+        lap("load_store")
+        runner = make_engine(engine) if isinstance(engine, str) else engine
+        lake = EventLake.in_home(home.lake_dir)
+        notes, account_metrics, events = compute_signals(runner, lake, inputs, window, policy)
+        lap("signals")
+        at = datetime.fromtimestamp(window.end, timezone.utc)
+        brand_ids = {b for b in inputs["notes"].column("brand_account_id").to_pylist() if b}
+        deductions = deductions_for(database, set(account_metrics.column("account_id").to_pylist()) | brand_ids, at, policy)
+        lap("deductions")
+        note_table, account_table = score_day(notes, account_metrics, window, policy, deductions, runner.name, started)
+        lap("score")
         notes_written = background.submit(write_note_results, home.root, day, note_table)
         write_account_results(home.root, day, account_table)
         save_account_days(database, day, account_table)
         notes_file = notes_written.result()
+        for job in pending:
+            job.result()  # a failed frame save is an error of the run
     result = RecomputeResult(day, runner.name, policy.version, note_table.num_rows, account_table.num_rows, events, timings, notes_file)
     lap("store")
     save_run(database, RunRecord(day, runner.name, policy.version, started, datetime.now(timezone.utc), result.notes, result.accounts, events, dict(timings)))

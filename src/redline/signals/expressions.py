@@ -138,8 +138,15 @@ def note_counts(events: ir.Table, policy: Policy, start: int | None = None, end:
 
 def sum_note_counts(parts: ir.Table) -> ir.Table:
     """`note_counts` of several slices of the events (stacked) added up per note."""
-    summed = [name for name in parts.columns if name != "note_id"]
-    return parts.group_by("note_id").aggregate(**{name: parts[name].sum().cast(parts[name].type()) for name in summed})
+    totals = {}
+    for name in parts.columns:
+        column = parts[name]
+        if name == "note_id":
+            continue
+        # Integer counts are summed as doubles (exact below 2^53): a 64-bit integer sum widens
+        # to 128 bits in DuckDB, which costs more than the whole read of the kept files.
+        totals[name] = column.cast("float64").sum().cast("int64") if column.type().is_integer() else column.sum()
+    return parts.group_by("note_id").aggregate(**totals)
 
 
 def _suspicious(table: ir.Table, users: ir.Table, policy: Policy, has_logins: bool) -> ir.Table:

@@ -8,6 +8,7 @@ recomputed); per-account results and the run log go to the relational store.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -27,10 +28,10 @@ from redline.store.health_tables import AccountHealthDay, HealthRun
 NOTE_TYPES = {name: kind for name, kind in FRAME_TYPES.items() if name != "status"}
 
 
-def load_notes(database: Database, root: Path, before_epoch: int) -> pa.Table:
+def load_notes(database: Database, root: Path, before_epoch: int, defer: Callable[[Callable[[], None]], None] | None = None) -> pa.Table:
     """Active notes published before `before_epoch`, with their text-check summary (from the
-    note frame, the columnar copy kept in the data home)."""
-    frame = note_frame(database, root)
+    note frame, the columnar copy kept in the data home; `defer` as for `note_frame`)."""
+    frame = note_frame(database, root, defer)
     keep = pc.and_(pc.equal(frame.column("status"), "active"), pc.less(frame.column("published_epoch"), before_epoch))
     return frame.filter(keep).drop_columns(["status"])
 

@@ -21,6 +21,7 @@ written to it to finish: after that, no lower number can still appear.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
@@ -50,8 +51,11 @@ def frame_path(root: Path) -> Path:
     return Path(root) / "frames" / "notes.parquet"
 
 
-def note_frame(database: Database, root: Path) -> pa.Table:
-    """Every note (any status) with its check summary, current as of this call."""
+def note_frame(database: Database, root: Path, defer: Callable[[Callable[[], None]], None] | None = None) -> pa.Table:
+    """Every note (any status) with its check summary, current as of this call.
+
+    `defer`, when given, receives the job that saves the refreshed copy (and then prunes the
+    change log), to run while the caller goes on; it must run before the caller's work ends."""
     store_id, low, high = _log_position(database)
     path = frame_path(root)
     frame, applied = _read_frame(path, store_id)
@@ -66,9 +70,16 @@ def note_frame(database: Database, root: Path) -> pa.Table:
             frame = pa.concat_tables([unchanged, _read_notes(database, after=applied, upto=high)])
     else:
         return frame
-    _write_frame(path, frame, store_id, high)
-    if low is not None and low < high:
-        _prune(database, high)
+
+    def save() -> None:
+        _write_frame(path, frame, store_id, high)
+        if low is not None and low < high:  # only once the copy that applied them is on disk
+            _prune(database, high)
+
+    if defer is None:
+        save()
+    else:
+        defer(save)
     return frame
 
 
