@@ -21,10 +21,10 @@ from redline.health.deductions import deductions_for
 from redline.health.model import COMPONENTS
 from redline.health.score import note_bonus_flags, note_weights, score_accounts, score_notes
 from redline.home import DataHome
+from redline.pipeline.day_counts import lake_days, window_note_counts
 from redline.pipeline.textchecks import refresh_comment_labels, refresh_note_checks
 from redline.policy import Policy
 from redline.signals.engines import Engine, make_engine
-from redline.pipeline.day_counts import lake_days, window_note_counts
 from redline.signals.expressions import NOTE_SIGNALS, SignalTables, Window, account_signals, note_counts, note_signals, user_activity
 from redline.store.database import Database
 from redline.store.health import (
