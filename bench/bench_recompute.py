@@ -213,8 +213,7 @@ def add_days_notes(home: Path, count: int, seed: int = 2) -> None:
     start = int(datetime.combine(DAY, dtime(0), zone).timestamp())
     with sqlite3.connect(data_home.database_path) as connection:
         accounts = connection.execute("SELECT COUNT(*) FROM accounts").fetchone()[0]
-        first = connection.execute("SELECT COUNT(*) FROM notes").fetchone()[0]
-        ids = [f"new{first + i}" for i in range(count)]
+        ids = [f"new{i}" for i in range(count)]
         owner = rng.integers(0, accounts, count)
         connection.executemany(
             "INSERT INTO notes (id, account_id, title, body, category, note_type, video_seconds, dynamic_cover, disclosed, published_at, status, source) VALUES (?, ?, '', '', ?, 'normal', NULL, 0, 0, ?, 'active', 'bench')",
@@ -227,6 +226,14 @@ def add_days_notes(home: Path, count: int, seed: int = 2) -> None:
             ((note_id, policy.version, now) for note_id in ids),
         )
     database.dispose()
+
+
+def remove_added_notes(home: Path) -> None:
+    """Take out the notes an earlier run added (`add_days_notes`), so a kept home is measured
+    at the size it was generated with, however often it is reused."""
+    with sqlite3.connect(home / "redline.sqlite3") as connection:
+        connection.execute("DELETE FROM note_checks WHERE note_id LIKE 'new%'")
+        connection.execute("DELETE FROM notes WHERE id LIKE 'new%'")
 
 
 def recompute_phase(home: Path, engine: str) -> dict:
@@ -255,6 +262,7 @@ def recompute_phase(home: Path, engine: str) -> dict:
     else:
         runner = engine
     # The first-ever run starts with no columnar copy of the notes and no kept day counts.
+    remove_added_notes(home)
     frame_path(data_home.root).unlink(missing_ok=True)
     shutil.rmtree(counts_dir(EventLake.in_home(data_home.lake_dir)), ignore_errors=True)
     started = time.perf_counter()
