@@ -1,8 +1,8 @@
 """The negative-sentiment model: weights over character n-grams of the normalised text.
 
 P(negative) = sigmoid(bias + Σ weight(g) for every occurrence of every listed n-gram g). Counting
-occurrences is exactly what an overlapping Aho-Corasick scan yields, so inside a check the model
-costs one sum over hits of the engine's shared pass; standalone it runs its own automaton.
+occurrences is exactly what a weigher (checks/weigher.py) sums: inside a check the sentiment
+analyzer weighs each text once; standalone, `logit` builds the model's own weigher on first use.
 
 The file format (written by scripts/train_sentiment.py, shipped as package data):
 
@@ -19,8 +19,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import ahocorasick_rs
-
+from redline.checks.weigher import make_weigher
 from redline.errors import PolicyError
 
 FORMAT_LINE = "# redline-sentiment-ngrams 1"
@@ -42,14 +41,13 @@ def sigmoid(x: float) -> float:
 class SentimentModel:
     """Bias and n-gram weights; `logit`/`probability` score a NORMALISED text."""
 
-    __slots__ = ("bias", "weights", "source", "_automaton", "_weight_list")
+    __slots__ = ("bias", "weights", "source", "_weigher")
 
     def __init__(self, bias: float, weights: dict[str, float], source: str):
         self.bias = bias
         self.weights = dict(weights)
         self.source = source
-        self._weight_list = list(self.weights.values())
-        self._automaton = ahocorasick_rs.AhoCorasick(list(self.weights)) if self.weights else None
+        self._weigher = None  # built on first use: inside a check the analyzer weighs the texts
 
     @classmethod
     def parse(cls, text: str, source: str) -> "SentimentModel":
@@ -81,13 +79,9 @@ class SentimentModel:
         return cls(bias, weights, source)
 
     def logit(self, text: str) -> float:
-        if self._automaton is None or not text:
-            return self.bias
-        weights = self._weight_list
-        total = self.bias
-        for index, _, _ in self._automaton.find_matches_as_indexes(text, overlapping=True):
-            total += weights[index]
-        return total
+        if self._weigher is None:
+            self._weigher = make_weigher(list(self.weights), list(self.weights.values()))
+        return self.bias + self._weigher.total(text)
 
     def probability(self, text: str) -> float:
         return sigmoid(self.logit(text))
