@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from redline.health.deductions import deductions_for
-from redline.health.model import COMPONENTS
+from redline.health.model import COMPONENTS, INDICATORS
 from redline.health.score import note_bonus_flags, note_weights, score_accounts, score_notes
 from redline.home import DataHome
 from redline.pipeline.day_counts import lake_days, window_note_counts
@@ -152,7 +152,8 @@ def _in_row_order(metrics: pa.Table, rows: int) -> pa.Table:
     return metrics.combine_chunks().take(position)
 
 
-def _dwell_ratio(notes: pa.Table, policy: Policy) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+def _dwell_ratio(notes: pa.Table, policy: Policy) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(dwell ratio, the baseline it was divided by, whether that baseline came from the data)."""
     s = policy.signals
     avg = _floats(notes, "avg_dwell")
     data_mean = _floats(notes, "category_dwell_mean")
@@ -164,8 +165,69 @@ def _dwell_ratio(notes: pa.Table, policy: Policy) -> tuple[np.ndarray, np.ndarra
     baseline = np.where(from_data, data_mean, fallback)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = avg / baseline
-    source = pc.if_else(pa.array(from_data), "data", "policy") if len(from_data) else pa.array([], pa.string())
-    return ratio, baseline, source
+    return ratio, baseline, from_data
+
+
+# Notes are scored this many at a time: each step's temporaries then stay in the CPU cache and in
+# memory the allocator hands out again, instead of a fresh million-element array per step.
+NOTE_BLOCK = 1 << 16
+
+
+def _score_note_block(notes: pa.Table, fan_activity: np.ndarray, brand_points: np.ndarray, window: Window, policy: Policy) -> dict[str, np.ndarray]:
+    """Every computed column of a block of notes: the derived inputs, the bonus flags, the
+    scores (see `Scores.columns`) and the note's weight in its account's index."""
+    dwell_ratio, baseline, from_data = _dwell_ratio(notes, policy)
+    originality = _floats(notes, "originality")
+    values = {
+        "originality": originality,
+        "text_q2": _floats(notes, "text_q2"),
+        "text_q3": _floats(notes, "text_q3"),
+        "text_c1": _floats(notes, "text_c1"),
+        "text_c2": _floats(notes, "text_c2"),
+        "text_c3": _floats(notes, "text_c3"),
+        "completion_short": _floats(notes, "completion_short"),
+        "completion_long": _floats(notes, "completion_long"),
+        "completion_other": _floats(notes, "completion_other"),
+        "ctr": _floats(notes, "ctr"),
+        "brand_linkage": brand_points,
+        "fake_engagement": _floats(notes, "fake_engagement"),
+        "reports": _floats(notes, "reports_24h_max"),
+        "negative_comments": _floats(notes, "negative_comments"),
+        "interaction_rate": _floats(notes, "interaction_rate"),
+        "dwell_ratio": dwell_ratio,
+        "fan_activity": fan_activity,
+        "fan_match": _floats(notes, "fan_match"),
+        "discussion": _floats(notes, "discussion"),
+    }
+    chars = np.nan_to_num(_floats(notes, "text_chars"), nan=0.0)
+    flags = note_bonus_flags(values, chars, policy)
+    scores = score_notes(values, flags, notes.num_rows, policy)
+    impressions = _floats(notes, "impressions")
+    exposure = np.where(impressions > 0, impressions, _floats(notes, "reads"))
+    return {
+        "dwell_ratio": dwell_ratio,
+        "dwell_baseline": baseline,
+        "dwell_from_data": from_data,
+        "originality": originality,
+        "bonus_originality": flags["originality"],
+        "bonus_discussion": flags["discussion"],
+        **scores.columns(),
+        "account_weight": note_weights(_floats(notes, "published_epoch"), exposure, window.end, policy),
+    }
+
+
+def _score_notes_by_block(notes: pa.Table, fan_activity: np.ndarray, brand_points: np.ndarray, window: Window, policy: Policy) -> dict[str, np.ndarray]:
+    """`_score_note_block` over the notes NOTE_BLOCK at a time, gathered into whole columns."""
+    n = notes.num_rows
+    out: dict[str, np.ndarray] = {}
+    for start in range(0, n, NOTE_BLOCK) if n else [0]:
+        stop = min(n, start + NOTE_BLOCK)
+        block = _score_note_block(notes.slice(start, stop - start), fan_activity[start:stop], brand_points[start:stop], window, policy)
+        for name, values in block.items():
+            if name not in out:
+                out[name] = np.empty(n, values.dtype)
+            out[name][start:stop] = values
+    return out
 
 
 def score_day(
@@ -185,44 +247,16 @@ def score_day(
     fan_activity_by_account = _floats(accounts, "fan_activity")
     note_fan_activity = np.where(note_account >= 0, fan_activity_by_account[np.maximum(note_account, 0)], np.nan) if m else np.full(n, np.nan)
 
-    dwell_ratio, baseline, baseline_source = _dwell_ratio(notes, policy)
     brand_points = np.full(n, np.nan)
     brands = notes.column("brand_account_id")
     if brands.null_count < n:
         brand_ids = brands.to_pylist()
         brand_points = np.asarray([deductions.get(b, (0.0, []))[0] if b else np.nan for b in brand_ids], dtype=np.float64)
-    originality = _floats(notes, "originality")
-    values = {
-        "originality": originality,
-        "text_q2": _floats(notes, "text_q2"),
-        "text_q3": _floats(notes, "text_q3"),
-        "text_c1": _floats(notes, "text_c1"),
-        "text_c2": _floats(notes, "text_c2"),
-        "text_c3": _floats(notes, "text_c3"),
-        "completion_short": _floats(notes, "completion_short"),
-        "completion_long": _floats(notes, "completion_long"),
-        "completion_other": _floats(notes, "completion_other"),
-        "ctr": _floats(notes, "ctr"),
-        "brand_linkage": brand_points,
-        "fake_engagement": _floats(notes, "fake_engagement"),
-        "reports": _floats(notes, "reports_24h_max"),
-        "negative_comments": _floats(notes, "negative_comments"),
-        "interaction_rate": _floats(notes, "interaction_rate"),
-        "dwell_ratio": dwell_ratio,
-        "fan_activity": note_fan_activity,
-        "fan_match": _floats(notes, "fan_match"),
-        "discussion": _floats(notes, "discussion"),
-    }
-    chars = np.nan_to_num(_floats(notes, "text_chars"), nan=0.0)
-    flags = note_bonus_flags(values, chars, policy)
-    note_scores = score_notes(values, flags, n, policy)
+    scored = _score_notes_by_block(notes, note_fan_activity, brand_points, window, policy)
 
     # Account index: its notes' indicators (recency × exposure) plus account-level parts.
-    impressions = _floats(notes, "impressions")
-    reads = _floats(notes, "reads")
-    exposure = np.where(impressions > 0, impressions, reads)
-    weights = note_weights(_floats(notes, "published_epoch"), exposure, window.end, policy)
     keep = note_account >= 0
+    kept = slice(None) if keep.all() else keep  # a mask copies every column; most days every note has its account
     account_values = {
         "imbalance": _floats(accounts, "imbalance"),
         "fake_followers": _floats(accounts, "fake_followers"),
@@ -230,9 +264,9 @@ def score_day(
     }
     points, entries = _account_deductions(account_ids, deductions)
     account_scores = score_accounts(
-        {code: v[keep] for code, v in note_scores.indicators.items()},
-        note_account[keep],
-        weights[keep],
+        {i.code: scored[f"ind_{i.code}"][kept] for i in INDICATORS},
+        note_account[kept],
+        scored["account_weight"][kept],
         account_values,
         points,
         m,
@@ -250,33 +284,42 @@ def score_day(
         "brand_account_id": notes.column("brand_account_id"),
     }
     extra = {
-        "dwell_ratio": dwell_ratio,
-        "dwell_baseline": baseline,
-        "dwell_baseline_source": baseline_source,
+        "dwell_ratio": scored["dwell_ratio"],
+        "dwell_baseline": scored["dwell_baseline"],
+        "dwell_baseline_source": pc.if_else(pa.array(scored["dwell_from_data"]), "data", "policy"),
         "fan_activity": note_fan_activity,
         "brand_linkage": brand_points,
-        "originality": originality,
+        "originality": scored["originality"],
     }
     for name in NOTE_METRIC_COLUMNS:
         if name in extra:
             note_columns[name] = extra[name]
         elif name in notes.column_names:
             note_columns[name] = notes.column(name)
-    note_columns["originality"] = originality
-    note_columns["bonus_originality"] = flags["originality"]
-    note_columns["bonus_discussion"] = flags["discussion"]
-    for name, column in note_scores.columns().items():
-        note_columns[name] = column
-    note_columns["account_weight"] = weights
-    note_columns["policy_version"] = pa.array([policy.version] * n, pa.string())
-    note_columns["engine"] = pa.array([engine_name] * n, pa.string())
+    note_columns["originality"] = scored["originality"]
+    note_columns["bonus_originality"] = scored["bonus_originality"]
+    note_columns["bonus_discussion"] = scored["bonus_discussion"]
+    for name, column in scored.items():
+        if name not in NOTE_BLOCK_INPUTS:
+            note_columns[name] = column
+    note_columns["policy_version"] = _same(policy.version, n, pa.string())
+    note_columns["engine"] = _same(engine_name, n, pa.string())
     note_table = pa.table({k: (pa.array(v, from_pandas=True) if isinstance(v, np.ndarray) else v) for k, v in note_columns.items()})
 
-    account_table = _account_results(accounts, account_scores, entries, note_account[keep], window, policy, engine_name, computed_at)
+    account_table = _account_results(accounts, account_scores, entries, note_account[kept], window, policy, engine_name, computed_at)
     return note_table, account_table
 
 
+# Block columns written above under their own names (or not at all), not as scores.
+NOTE_BLOCK_INPUTS = ("dwell_ratio", "dwell_baseline", "dwell_from_data", "originality", "bonus_originality", "bonus_discussion")
+
+
 ACCOUNT_METRICS = ("followers", "fans_known", "active_fans", "fan_activity", "follows_window", "burst_follows", "fake_followers", "recent_notes", "imbalance")
+
+
+def _same(value: Any, n: int, kind: pa.DataType) -> pa.Array:
+    """A column of `n` times the same value (without a list of n Python objects)."""
+    return pa.repeat(pa.scalar(value, kind), n)
 
 
 def _rounded(values: np.ndarray) -> pa.Array:
@@ -307,7 +350,7 @@ def _account_results(accounts, scores, entries, note_account, window, policy, en
     columns = scores.columns()
     table = {
         "account_id": ids,
-        "day": pa.array([window.day] * m, pa.date32()),
+        "day": _same(window.day, m, pa.date32()),
         "health_index": _rounded(columns["index"]),
         "index_before_deductions": _rounded(columns["index_before_deductions"]),
         "deductions": pa.array(scores.deductions, pa.float64()),
@@ -316,9 +359,9 @@ def _account_results(accounts, scores, entries, note_account, window, policy, en
         "feedback": _rounded(columns["dim_feedback"]),
         "coverage": pc.fill_null(_rounded(columns["coverage"]), 0.0),
         "notes": pa.array(notes_per_account, pa.int64()),
-        "policy_version": pa.array([policy.version] * m, pa.string()),
-        "engine": pa.array([engine_name] * m, pa.string()),
-        "computed_at": pa.array([computed_at] * m, pa.timestamp("us", tz="UTC")),
+        "policy_version": _same(policy.version, m, pa.string()),
+        "engine": _same(engine_name, m, pa.string()),
+        "computed_at": _same(computed_at, m, pa.timestamp("us", tz="UTC")),
     }
     account_components = [c.key for c in COMPONENTS if c.level in ("account", "both")]
     table.update({f"metrics.{name}": accounts.column(name) for name in ACCOUNT_METRICS})
