@@ -5,11 +5,30 @@ The daily recompute needs a million notes as columns. Reading them from the row 
 million Python tuples a day (≈ 4 s, as long as aggregating 20 M events); most notes did not
 change since yesterday. Triggers (migration health_0002) append the id of every note whose row in
 `notes` or `note_checks` is inserted, updated or deleted to `note_changes`; `note_frame()` re-reads
-only those notes and rewrites the Parquet copy, remembering the last change it applied.
+only those notes and saves them beside the copy, remembering the last change it applied.
 
-The copy is rebuilt from scratch when there is none, when it was made from another database
-(`store_meta.store_id`), when changes it has not applied were pruned from the log, or when more
-than `REBUILD_SHARE` of the notes changed (one scan is then cheaper than a long IN list).
+Layout (`frames/notes/`): `base.parquet`, every note as of one change number, and
+`delta-<after>-<upto>.parquet` files, each the notes re-read for the changes (after, upto], one
+row per changed id: a note deleted from the store is a row with `deleted` set and nothing else.
+Rewriting the whole copy to save the ~2 % of notes that changed in a day would cost a CPU-second
+beside the recompute; a delta costs what it holds. Reading takes the base, then each delta in
+order, a row giving way to the row of the same id in any later delta. When the deltas hold more
+than `COMPACT_SHARE` of the base's rows, or there would be more than `MAX_DELTAS` of them, the
+save writes a new base (the frame in memory) instead, and removes the deltas.
+
+Every file names in its Parquet metadata this database's `store_id` and the change number it is
+current to; a base also gets a fresh `generation`, and a delta names the generation it extends
+and the number it starts from. A reader follows only a chain that connects (base → the delta
+starting at the base's number → the delta starting where that one ends …) and stops at the
+first file it cannot read. Every file is written atomically (temporary file, fsync, rename) and
+the log is pruned only after the file that applied its changes is on disk, so a crash at any
+point leaves a chain that is right as far as it goes, plus perhaps files that connect to
+nothing (a delta of an older generation, left by a crash before a new base removed it, or by a
+base removed by hand): those are ignored, and removed by the next base. The frame is brought up
+to date from the log from wherever the chain ends, and rebuilt from the store when there is no
+base, when it was made from another database, when changes it has not applied were pruned from
+the log, or when more than `REBUILD_SHARE` of the notes changed (one scan is then cheaper than
+a long IN list).
 
 Consistency: a change's sequence number is assigned inside the writer's transaction. SQLite has
 one writer at a time, so every committed change has a lower number than any uncommitted one and
@@ -21,7 +40,10 @@ written to it to finish: after that, no lower number can still appear.
 from __future__ import annotations
 
 import json
+import time
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -42,13 +64,23 @@ FRAME_TYPES = {
     **{name: pa.float64() for name in TEXT_COLUMNS},
 }
 FRAME_SCHEMA = pa.schema(FRAME_TYPES.items())
+DELTA_SCHEMA = FRAME_SCHEMA.append(pa.field("deleted", pa.bool_()))
 REBUILD_SHARE = 0.2
+COMPACT_SHARE = 0.15
+MAX_DELTAS = 10
 METADATA_KEY = b"redline.note_frame"
 CHANGED = "SELECT note_id FROM note_changes WHERE seq > :after AND seq <= :upto"
+STALE_TEMPORARY_SECONDS = 3600
+
+
+def frame_dir(root: Path) -> Path:
+    return Path(root) / "frames" / "notes"
 
 
 def frame_path(root: Path) -> Path:
-    return Path(root) / "frames" / "notes.parquet"
+    """The base file. Removing it removes the whole frame: the deltas extend that base's
+    generation only, so the next call rebuilds from the store and clears them."""
+    return frame_dir(root) / "base.parquet"
 
 
 def note_frame(database: Database, root: Path, defer: Callable[[Callable[[], None]], None] | None = None) -> pa.Table:
@@ -57,23 +89,33 @@ def note_frame(database: Database, root: Path, defer: Callable[[Callable[[], Non
     `defer`, when given, receives the job that saves the refreshed copy (and then prunes the
     change log), to run while the caller goes on; it must run before the caller's work ends."""
     store_id, low, high = _log_position(database)
-    path = frame_path(root)
-    frame, applied = _read_frame(path, store_id)
-    if frame is None or applied > high or (low is not None and low > applied + 1):
+    directory = frame_dir(root)
+    saved = _read_copy(directory, store_id)
+    delta = None  # None: the save writes a new base
+    if saved is None or saved.applied > high or (low is not None and low > saved.applied + 1):
         frame = _read_notes(database)
-    elif high > applied:
-        ids = _changed_ids(database, applied, high)
-        if len(ids) > REBUILD_SHARE * max(frame.num_rows, 1):
+    elif high > saved.applied:
+        ids = _changed_ids(database, saved.applied, high)
+        if len(ids) > REBUILD_SHARE * max(saved.base_rows, 1):
             frame = _read_notes(database)
         else:
-            unchanged = frame.filter(pc.invert(pc.is_in(frame.column("note_id"), value_set=ids)))
-            frame = pa.concat_tables([unchanged, _read_notes(database, after=applied, upto=high)])
+            # The day's changes are one more delta, applied with the saved ones: the base's
+            # million rows are filtered (copied) once.
+            changed = _read_notes(database, after=saved.applied, upto=high)
+            frame = _apply([*saved.pieces, changed], [*saved.covers, ids])
+            # Small days are saved as a delta; once the deltas would cost a reader too much, the
+            # whole frame (in memory already) becomes the new base.
+            if len(saved.covers) < MAX_DELTAS and saved.delta_rows + len(ids) <= COMPACT_SHARE * saved.base_rows:
+                delta = _delta_table(changed, ids)
     else:
-        return frame
+        return _apply(saved.pieces, saved.covers)
 
     def save() -> None:
-        _write_frame(path, frame, store_id, high)
-        if low is not None and low < high:  # only once the copy that applied them is on disk
+        if delta is None:
+            _write_base(directory, frame, store_id, high)
+        else:
+            _write_delta(directory, delta, store_id, saved.generation, saved.applied, high)
+        if low is not None and low < high:  # only once the file that applied them is on disk
             _prune(database, high)
 
     if defer is None:
@@ -110,25 +152,124 @@ def _prune(database: Database, upto: int) -> None:
         connection.execute(text("DELETE FROM note_changes WHERE seq < :upto"), {"upto": upto})
 
 
-# --- the Parquet copy -----------------------------------------------------------------------------
+# --- the Parquet files ----------------------------------------------------------------------------
 
 
-def _read_frame(path: Path, store_id: str) -> tuple[pa.Table | None, int]:
-    if not path.exists():
-        return None, 0
+@dataclass
+class _Copy:
+    pieces: list[pa.Table]  # the base's rows, then each delta's (deleted notes left out)
+    covers: list[pa.Array]  # the ids each delta covers
+    generation: str
+    applied: int  # the last change number the base and its deltas applied
+    base_rows: int
+
+    @property
+    def delta_rows(self) -> int:
+        return sum(len(ids) for ids in self.covers)
+
+
+def _metadata(schema: pa.Schema) -> dict:
+    meta = json.loads((schema.metadata or {}).get(METADATA_KEY, b"{}"))
+    return meta if isinstance(meta, dict) else {}
+
+
+def _read_copy(directory: Path, store_id: str) -> _Copy | None:
+    """The base and the chain of deltas that extends it; None when there is no usable base
+    (then the frame is rebuilt from the store)."""
     try:
-        table = pq.read_table(path)
-        meta = json.loads((table.schema.metadata or {}).get(METADATA_KEY, b"{}"))
+        base = pq.read_table(directory / "base.parquet")
+        meta = _metadata(base.schema)
     except (OSError, ValueError, pa.ArrowException):
-        return None, 0  # unreadable: rebuilt from the store
-    if meta.get("store_id") != store_id or table.schema.remove_metadata() != FRAME_SCHEMA:
-        return None, 0
-    return table.replace_schema_metadata(None), int(meta.get("applied", 0))
+        return None  # missing or unreadable: rebuilt from the store
+    applied = meta.get("applied")
+    if meta.get("store_id") != store_id or not meta.get("generation") or not isinstance(applied, int):
+        return None
+    if base.schema.remove_metadata() != FRAME_SCHEMA:
+        return None
+    saved = _Copy([base.replace_schema_metadata(None)], [], meta["generation"], applied, base.num_rows)
+    for path, upto in _chain(directory, store_id, saved.generation, applied):
+        try:
+            delta = pq.read_table(path)
+        except (OSError, ValueError, pa.ArrowException):
+            break  # the frame stays current to the delta before; the log (or a rebuild) does the rest
+        if delta.schema.remove_metadata() != DELTA_SCHEMA:
+            break
+        saved.pieces.append(delta.filter(pc.invert(delta.column("deleted"))).select(list(FRAME_TYPES)).replace_schema_metadata(None))
+        saved.covers.append(delta.column("note_id").combine_chunks())
+        saved.applied = upto
+    return saved
 
 
-def _write_frame(path: Path, frame: pa.Table, store_id: str, applied: int) -> None:
-    meta = json.dumps({"store_id": store_id, "applied": applied}).encode()
-    write_parquet_atomically(frame.replace_schema_metadata({METADATA_KEY: meta}), path)
+def _apply(pieces: list[pa.Table], covers: list[pa.Array]) -> pa.Table:
+    """The base's rows (pieces[0]), then each delta's, a row kept unless a later delta covers its
+    id (covers[i] belongs to pieces[i + 1]): unchanged rows first, then each delta's in order."""
+    later: pa.Array | None = None
+    kept = list(pieces)
+    for index in range(len(kept) - 1, -1, -1):
+        if later is not None:
+            kept[index] = kept[index].filter(pc.invert(pc.is_in(kept[index].column("note_id"), value_set=later)))
+        if index > 0:
+            later = covers[index - 1] if later is None else pa.concat_arrays([later, covers[index - 1]])
+    return pa.concat_tables(kept)
+
+
+def _chain(directory: Path, store_id: str, generation: str, applied: int) -> list[tuple[Path, int]]:
+    """The deltas of this base, in order: the one that starts where the frame is, then the one
+    that starts where that one ends… Of two starting at the same number, the one reaching
+    further (a save deferred twice may leave both). Only the footers are read here."""
+    starting: dict[int, tuple[int, Path]] = {}
+    for path in directory.glob("delta-*.parquet"):
+        try:
+            meta = _metadata(pq.read_schema(path))
+            after, upto = int(meta["after"]), int(meta["applied"])
+        except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
+            continue
+        if meta.get("store_id") == store_id and meta.get("base") == generation and upto > after:
+            if upto > starting.get(after, (after, path))[0]:
+                starting[after] = (upto, path)
+    chain = []
+    while applied in starting:
+        applied, path = starting[applied]
+        chain.append((path, applied))
+    return chain
+
+
+def _delta_table(changed: pa.Table, ids: pa.Array) -> pa.Table:
+    """The re-read rows, plus a row with `deleted` set for each changed id no longer in the store."""
+    gone = ids.filter(pc.invert(pc.is_in(ids, value_set=changed.column("note_id"))))
+    tombstones = pa.Table.from_arrays(
+        [gone, *(pa.nulls(len(gone), field.type) for field in FRAME_SCHEMA if field.name != "note_id")], schema=FRAME_SCHEMA
+    )
+    deleted = pa.array([False] * changed.num_rows + [True] * len(gone), pa.bool_())
+    return pa.concat_tables([changed.cast(FRAME_SCHEMA), tombstones]).append_column("deleted", deleted)
+
+
+def _write_delta(directory: Path, delta: pa.Table, store_id: str, generation: str, after: int, upto: int) -> None:
+    meta = json.dumps({"store_id": store_id, "base": generation, "after": after, "applied": upto}).encode()
+    write_parquet_atomically(delta.replace_schema_metadata({METADATA_KEY: meta}), directory / f"delta-{after}-{upto}.parquet")
+
+
+def _write_base(directory: Path, frame: pa.Table, store_id: str, applied: int) -> None:
+    """A new base with a fresh generation, then the files it makes useless are removed: the
+    deltas of earlier bases (ignored already: they name another generation), temporary files a
+    crash left, and the single file an earlier version kept."""
+    generation = uuid.uuid4().hex
+    meta = json.dumps({"store_id": store_id, "generation": generation, "applied": applied}).encode()
+    write_parquet_atomically(frame.replace_schema_metadata({METADATA_KEY: meta}), directory / "base.parquet")
+    for path in directory.glob("delta-*.parquet"):
+        try:
+            current = _metadata(pq.read_schema(path)).get("base") == generation
+        except (OSError, ValueError, pa.ArrowException):
+            current = False
+        if not current:
+            path.unlink(missing_ok=True)
+    for path in directory.glob(".tmp-*"):
+        try:
+            if path.stat().st_mtime < time.time() - STALE_TEMPORARY_SECONDS:  # not another save's, in flight
+                path.unlink(missing_ok=True)
+        except OSError:
+            pass
+    (directory.parent / "notes.parquet").unlink(missing_ok=True)
 
 
 # --- reading notes from the store -----------------------------------------------------------------
