@@ -398,9 +398,9 @@ def recompute(
         refresh_note_checks(database, policy, home=home)
         refresh_comment_labels(database, policy)
     lap("text_checks")
-    # Writers release the GIL: the refreshed note frame and the notes' results are written in
-    # the background while the job goes on (and waited for before it ends).
-    with ThreadPoolExecutor(max_workers=1) as background:
+    # Writers release the GIL: the refreshed note frame and the results' Parquet files are
+    # written in the background while the job goes on (and waited for before it ends).
+    with ThreadPoolExecutor(max_workers=2) as background:
         pending = []
         accounts, interests = load_accounts(database)
         inputs = {
@@ -415,15 +415,16 @@ def recompute(
         notes, account_metrics, events = compute_signals(runner, lake, inputs, window, policy)
         lap("signals")
         at = datetime.fromtimestamp(window.end, timezone.utc)
-        brand_ids = {b for b in inputs["notes"].column("brand_account_id").to_pylist() if b}
+        brand_ids = {b for b in pc.unique(inputs["notes"].column("brand_account_id")).to_pylist() if b}
         deductions = deductions_for(database, set(account_metrics.column("account_id").to_pylist()) | brand_ids, at, policy)
         lap("deductions")
         note_table, account_table = score_day(notes, account_metrics, window, policy, deductions, runner.name, started)
         lap("score")
         notes_written = background.submit(write_note_results, home.root, day, note_table)
-        write_account_results(home.root, day, account_table)
+        accounts_written = background.submit(write_account_results, home.root, day, account_table)
         save_account_days(database, day, account_table)
         notes_file = notes_written.result()
+        accounts_written.result()
         for job in pending:
             job.result()  # a failed frame save is an error of the run
     result = RecomputeResult(day, runner.name, policy.version, note_table.num_rows, account_table.num_rows, events, timings, notes_file)

@@ -189,8 +189,8 @@ def save_account_days(database: Database, day: date, results: pa.Table) -> None:
             # The store's SQLite conventions (as SQLAlchemy writes them): ISO dates, UTC times
             # as text without a zone; converted column-wise, not per row.
             as_text = {
-                "day": pc.cast(results.column("day"), pa.string()),
-                "computed_at": pc.strftime(results.column("computed_at"), format="%Y-%m-%d %H:%M:%S"),
+                "day": _each_distinct(results.column("day"), lambda days: pc.cast(days, pa.string())),
+                "computed_at": _each_distinct(results.column("computed_at"), lambda times: pc.strftime(times, format="%Y-%m-%d %H:%M:%S")),
             }
             columns = [as_text.get(name, results.column(name)).to_pylist() for name in ACCOUNT_DAY_COLUMNS]
             cursor.execute("DELETE FROM health_account_days WHERE day = ?", (day.isoformat(),))
@@ -201,6 +201,13 @@ def save_account_days(database: Database, day: date, results: pa.Table) -> None:
         raise
     finally:
         raw.close()
+
+
+def _each_distinct(column: pa.ChunkedArray, convert: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    """`convert` applied to each distinct value once (a day's results share one day and one
+    time: formatting a hundred thousand equal timestamps costs a tenth of the write)."""
+    encoded = column.combine_chunks().dictionary_encode()
+    return pc.take(convert(encoded.dictionary), encoded.indices)
 
 
 @dataclass(frozen=True)
