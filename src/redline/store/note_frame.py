@@ -207,7 +207,9 @@ def _apply(pieces: list[pa.Table], covers: list[pa.Array]) -> pa.Table:
     kept = list(pieces)
     for index in range(len(kept) - 1, -1, -1):
         if later is not None:
-            kept[index] = kept[index].filter(pc.invert(pc.is_in(kept[index].column("note_id"), value_set=later)))
+            replaced = pc.is_in(kept[index].column("note_id"), value_set=later)
+            if pc.any(replaced).as_py():  # a day of new notes replaces none: no copy of the base
+                kept[index] = kept[index].filter(pc.invert(replaced))
         if index > 0:
             later = covers[index - 1] if later is None else pa.concat_arrays([later, covers[index - 1]])
     return pa.concat_tables(kept)
