@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from redline.health.deductions import deductions_for
 from redline.health.model import COMPONENTS, INDICATORS
 from redline.health.score import note_bonus_flags, note_weights, score_accounts, score_notes
 from redline.home import DataHome
-from redline.pipeline.day_counts import lake_days, window_note_counts
+from redline.pipeline.day_counts import LakeDay, lake_days, window_note_counts
 from redline.pipeline.textchecks import refresh_comment_labels, refresh_note_checks
 from redline.policy import Policy
 from redline.signals.engines import Engine, make_engine
@@ -81,17 +82,33 @@ def _floats(table: pa.Table, name: str) -> np.ndarray:
 NOTE_INPUTS = ("note_id", "account_id", "category", "video_seconds", "published_epoch", "liked_count")
 
 
-def compute_signals(engine: Engine, lake: EventLake, inputs: dict[str, pa.Table], window: Window, policy: Policy) -> tuple[pa.Table, pa.Table, int]:
-    """Run the signal expressions over the lake; returns (note metrics, account metrics, events read)."""
+@dataclass(frozen=True)
+class LakeWindow:
+    """The lake's days the window reads and the window's per-note counts (an engine table)."""
+
+    days: list[LakeDay]
+    counts: ir.Table
+
+
+def lake_window(engine: Engine, lake: EventLake, window: Window, policy: Policy) -> LakeWindow:
+    """The window's days and counts; a day without kept counts (usually just the new one) is
+    counted now. Needs only the lake, so it can run while the store is read."""
     days = lake_days(lake, window.first_day_needed, window.day)
-    window_files = [path for lake_day in days for path in lake_day.files]
+    return LakeWindow(days, window_note_counts(engine, lake, days, window, policy))
+
+
+def compute_signals(
+    engine: Engine, lake: EventLake, inputs: dict[str, pa.Table], window: Window, policy: Policy, prepared: LakeWindow | None = None
+) -> tuple[pa.Table, pa.Table, int]:
+    """Run the signal expressions over the lake; returns (note metrics, account metrics, events read)."""
+    prepared = prepared or lake_window(engine, lake, window, policy)
+    window_files = [path for lake_day in prepared.days for path in lake_day.files]
     follow_files = lake.files(None, window.day)
     events = engine.events(window_files)
     follows_all = engine.events(follow_files) if follow_files != window_files else events
     follows = follows_all.filter(follows_all.event_type.isin(["follow", "unfollow"]))
-    counts = window_note_counts(engine, lake, days, window, policy)
-    notes, accounts = run_signals(engine, events, follows, inputs, window, policy, counts)
-    return notes, accounts, sum(lake_day.rows for lake_day in days)
+    notes, accounts = run_signals(engine, events, follows, inputs, window, policy, prepared.counts)
+    return notes, accounts, sum(lake_day.rows for lake_day in prepared.days)
 
 
 def run_signals(
@@ -238,8 +255,11 @@ def score_day(
     deductions: dict[str, tuple[float, list[dict]]],
     engine_name: str,
     computed_at: datetime,
+    on_notes: Callable[[pa.Table], None] | None = None,
 ) -> tuple[pa.Table, pa.Table]:
-    """Score notes and accounts from their metrics; returns (note results, account results)."""
+    """Score notes and accounts from their metrics; returns (note results, account results).
+    `on_notes` receives the note results as soon as they are complete, before the accounts are
+    scored (the caller can start writing them meanwhile)."""
     n, m = notes.num_rows, accounts.num_rows
     account_ids = accounts.column("account_id").to_pylist()
     position = pc.index_in(notes.column("account_id"), value_set=accounts.column("account_id"))
@@ -253,25 +273,6 @@ def score_day(
         brand_ids = brands.to_pylist()
         brand_points = np.asarray([deductions.get(b, (0.0, []))[0] if b else np.nan for b in brand_ids], dtype=np.float64)
     scored = _score_notes_by_block(notes, note_fan_activity, brand_points, window, policy)
-
-    # Account index: its notes' indicators (recency × exposure) plus account-level parts.
-    keep = note_account >= 0
-    kept = slice(None) if keep.all() else keep  # a mask copies every column; most days every note has its account
-    account_values = {
-        "imbalance": _floats(accounts, "imbalance"),
-        "fake_followers": _floats(accounts, "fake_followers"),
-        "fan_activity": fan_activity_by_account,
-    }
-    points, entries = _account_deductions(account_ids, deductions)
-    account_scores = score_accounts(
-        {i.code: scored[f"ind_{i.code}"][kept] for i in INDICATORS},
-        note_account[kept],
-        scored["account_weight"][kept],
-        account_values,
-        points,
-        m,
-        policy,
-    )
 
     note_columns: dict[str, Any] = {
         "note_id": notes.column("note_id"),
@@ -305,6 +306,27 @@ def score_day(
     note_columns["policy_version"] = _same(policy.version, n, pa.string())
     note_columns["engine"] = _same(engine_name, n, pa.string())
     note_table = pa.table({k: (pa.array(v, from_pandas=True) if isinstance(v, np.ndarray) else v) for k, v in note_columns.items()})
+    if on_notes is not None:
+        on_notes(note_table)
+
+    # Account index: its notes' indicators (recency × exposure) plus account-level parts.
+    keep = note_account >= 0
+    kept = slice(None) if keep.all() else keep  # a mask copies every column; most days every note has its account
+    account_values = {
+        "imbalance": _floats(accounts, "imbalance"),
+        "fake_followers": _floats(accounts, "fake_followers"),
+        "fan_activity": fan_activity_by_account,
+    }
+    points, entries = _account_deductions(account_ids, deductions)
+    account_scores = score_accounts(
+        {i.code: scored[f"ind_{i.code}"][kept] for i in INDICATORS},
+        note_account[kept],
+        scored["account_weight"][kept],
+        account_values,
+        points,
+        m,
+        policy,
+    )
 
     account_table = _account_results(accounts, account_scores, entries, note_account[kept], window, policy, engine_name, computed_at)
     return note_table, account_table
@@ -401,6 +423,11 @@ def recompute(
     # Writers release the GIL: the refreshed note frame and the results' Parquet files are
     # written in the background while the job goes on (and waited for before it ends).
     with ThreadPoolExecutor(max_workers=2) as background:
+        runner = make_engine(engine) if isinstance(engine, str) else engine
+        lake = EventLake.in_home(home.lake_dir)
+        # The engine counts the new day's events while the store is read (the engine's own threads
+        # do the work; reading the store is mostly one thread in Python).
+        lake_ready = background.submit(lake_window, runner, lake, window, policy)
         pending = []
         accounts, interests = load_accounts(database)
         inputs = {
@@ -410,20 +437,21 @@ def recompute(
             "comments": load_comment_labels(database),
         }
         lap("load_store")
-        runner = make_engine(engine) if isinstance(engine, str) else engine
-        lake = EventLake.in_home(home.lake_dir)
-        notes, account_metrics, events = compute_signals(runner, lake, inputs, window, policy)
+        notes, account_metrics, events = compute_signals(runner, lake, inputs, window, policy, lake_ready.result())
         lap("signals")
         at = datetime.fromtimestamp(window.end, timezone.utc)
         brand_ids = {b for b in pc.unique(inputs["notes"].column("brand_account_id")).to_pylist() if b}
         deductions = deductions_for(database, set(account_metrics.column("account_id").to_pylist()) | brand_ids, at, policy)
         lap("deductions")
-        note_table, account_table = score_day(notes, account_metrics, window, policy, deductions, runner.name, started)
+        notes_written = []  # started as soon as the notes are scored, while the accounts are
+        note_table, account_table = score_day(
+            notes, account_metrics, window, policy, deductions, runner.name, started,
+            on_notes=lambda table: notes_written.append(background.submit(write_note_results, home.root, day, table)),
+        )
         lap("score")
-        notes_written = background.submit(write_note_results, home.root, day, note_table)
         accounts_written = background.submit(write_account_results, home.root, day, account_table)
         save_account_days(database, day, account_table)
-        notes_file = notes_written.result()
+        notes_file = notes_written[0].result()
         accounts_written.result()
         for job in pending:
             job.result()  # a failed frame save is an error of the run
