@@ -85,31 +85,40 @@ NOTE_INPUTS = ("note_id", "account_id", "category", "video_seconds", "published_
 
 @dataclass(frozen=True)
 class LakeWindow:
-    """The lake's days the window reads and the window's per-note counts (an engine table)."""
+    """What the signals read from the lake alone: the window's days, its events, all history's
+    follow events, the window's per-note counts and the users' login activity (kept in the
+    engine: both the note and the account signals read it)."""
 
     days: list[LakeDay]
+    events: ir.Table
+    follows: ir.Table
     counts: ir.Table
+    users: ir.Table
 
 
-def lake_window(engine: Engine, lake: EventLake, window: Window, policy: Policy) -> LakeWindow:
-    """The window's days and counts; a day without kept counts (usually just the new one) is
-    counted now. Needs only the lake, so it can run while the store is read."""
+def lake_window(engine: Engine, lake: EventLake, window: Window, policy: Policy, keep: ExitStack) -> LakeWindow:
+    """The lake's side of the signals, computed now where it is dear: a day without kept counts
+    (usually just the new one) is counted, and the login activity is kept in the engine until
+    `keep` closes. Needs nothing from the store, so it can run while the store is read."""
     days = lake_days(lake, window.first_day_needed, window.day)
-    return LakeWindow(days, window_note_counts(engine, lake, days, window, policy))
+    window_files = [path for lake_day in days for path in lake_day.files]
+    follow_files = lake.files(None, window.day)
+    events = engine.events(window_files)
+    follows_all = engine.events(follow_files) if follow_files != window_files else events
+    follows = follows_all.filter(follows_all.event_type.isin(["follow", "unfollow"]))
+    counts = window_note_counts(engine, lake, days, window, policy)
+    users = keep.enter_context(engine.kept(user_activity(events, window)))
+    return LakeWindow(days, events, follows, counts, users)
 
 
 def compute_signals(
     engine: Engine, lake: EventLake, inputs: dict[str, pa.Table], window: Window, policy: Policy, prepared: LakeWindow | None = None
 ) -> tuple[pa.Table, pa.Table, int]:
     """Run the signal expressions over the lake; returns (note metrics, account metrics, events read)."""
-    prepared = prepared or lake_window(engine, lake, window, policy)
-    window_files = [path for lake_day in prepared.days for path in lake_day.files]
-    follow_files = lake.files(None, window.day)
-    events = engine.events(window_files)
-    follows_all = engine.events(follow_files) if follow_files != window_files else events
-    follows = follows_all.filter(follows_all.event_type.isin(["follow", "unfollow"]))
-    notes, accounts = run_signals(engine, events, follows, inputs, window, policy, prepared.counts)
-    return notes, accounts, sum(lake_day.rows for lake_day in prepared.days)
+    with ExitStack() as keep:
+        lake_side = prepared or lake_window(engine, lake, window, policy, keep)
+        notes, accounts = run_signals(engine, lake_side.events, lake_side.follows, inputs, window, policy, lake_side.counts, lake_side.users)
+    return notes, accounts, sum(lake_day.rows for lake_day in lake_side.days)
 
 
 def run_signals(
@@ -120,11 +129,12 @@ def run_signals(
     window: Window,
     policy: Policy,
     counts: ir.Table | None = None,
+    users: ir.Table | None = None,
 ) -> tuple[pa.Table, pa.Table]:
     """The signal expressions over the window's `events` and all history's `follows`, with the
     store's `inputs`; returns (the notes with their metrics appended, the account metrics).
-    `counts`: the window's `note_counts` when the caller has them (see day_counts.py), else
-    counted from `events`.
+    `counts` and `users`: the window's `note_counts` and `user_activity` when the caller has
+    them (see `lake_window`), else computed from `events`.
 
     The engine gets only the note columns the expressions read, plus each note's row number, and
     returns the metrics by row number: the notes' other columns (text-check scores, brand…) never
@@ -134,7 +144,8 @@ def run_signals(
     with ExitStack() as kept:
         # Login counts per user are read by both the note and the account signals: computed once.
         # Whether the lake has login data at all (without it, inactivity cannot be judged) follows.
-        users = kept.enter_context(engine.kept(user_activity(events, window)))
+        if users is None:
+            users = kept.enter_context(engine.kept(user_activity(events, window)))
         tables = SignalTables(
             events=events,
             follows=follows,
@@ -432,12 +443,12 @@ def recompute(
     lap("text_checks")
     # Writers release the GIL: the refreshed note frame and the results' Parquet files are
     # written in the background while the job goes on (and waited for before it ends).
-    with ThreadPoolExecutor(max_workers=2) as background:
+    with ExitStack() as keep, ThreadPoolExecutor(max_workers=2) as background:
         runner = make_engine(engine) if isinstance(engine, str) else engine
         lake = EventLake.in_home(home.lake_dir)
-        # The engine counts the new day's events while the store is read (the engine's own threads
-        # do the work; reading the store is mostly one thread in Python).
-        lake_ready = background.submit(lake_window, runner, lake, window, policy)
+        # The engine counts the new day's events and the users' logins while the store is read
+        # (the engine's own threads do that work; reading the store is mostly one Python thread).
+        lake_ready = background.submit(lake_window, runner, lake, window, policy, keep)
         pending = []
         accounts, interests = load_accounts(database)
         inputs = {
@@ -448,6 +459,7 @@ def recompute(
         }
         lap("load_store")
         notes, account_metrics, events = compute_signals(runner, lake, inputs, window, policy, lake_ready.result())
+        keep.close()  # what the engine kept for the signals is read
         lap("signals")
         at = datetime.fromtimestamp(window.end, timezone.utc)
         brand_ids = {b for b in pc.unique(inputs["notes"].column("brand_account_id")).to_pylist() if b}
