@@ -198,9 +198,11 @@ def test_policy_rejects_bad_sentiment_values(tmp_path):
     reason="retrains the model (about a minute of CPU): runs under CI=true or REDLINE_SLOW_TESTS=1",
 )
 def test_training_script_reproduces_the_shipped_model():
+    """Byte for byte on the machine that trained it; elsewhere the same model in substance
+    (liblinear's stopping point follows the CPU's floating-point path: see the script)."""
     done = subprocess.run([sys.executable, str(ROOT / "scripts" / "train_sentiment.py"), "--check"], capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "identical" in done.stdout
+    assert "identical to the shipped file" in done.stdout or "equivalent to" in done.stdout
 
 
 def test_platform_words_read_at_least_their_strength():

@@ -207,7 +207,7 @@ def save_account_days(database: Database, day: date, results: pa.Table) -> None:
 
 def _each_distinct(column: pa.ChunkedArray, convert: Callable[[pa.Array], pa.Array]) -> pa.Array:
     """`convert` applied to each distinct value once (a day's results share one day and one
-    time: formatting a hundred thousand equal timestamps costs a tenth of the write)."""
+    time: formatting 100 k equal timestamps one by one took 0.15 s)."""
     encoded = column.combine_chunks().dictionary_encode()
     return pc.take(convert(encoded.dictionary), encoded.indices)
 
