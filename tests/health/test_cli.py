@@ -50,6 +50,7 @@ def test_demo_data_ingest_recompute_explain(cli, tmp_path):
     assert explanation["kind"] == "account" and len(explanation["indicators"]) == 12
     code, text, _ = cli("explain", "account", rows[0]["account_id"])
     assert code == 0 and "健康度" in text and "十二项指标" in text
+    assert "…" not in text  # 80 columns: long Chinese reasons fold onto more lines, never cut short
 
     note_id = json.loads((out / "notes.jsonl").read_text(encoding="utf-8").splitlines()[0])["id"]
     code, text, _ = cli("explain", "note", note_id)

@@ -68,11 +68,13 @@ def recompute_command(
 
 
 def _print_indicator_table(explanation: dict[str, Any]) -> None:
-    table = Table(title="十二项指标", show_lines=True)
-    table.add_column("指标")
-    table.add_column("得分", justify="right")
-    table.add_column("权重", justify="right")
-    table.add_column("输入与阈值")
+    # Chinese runs have no spaces to wrap at: "fold" breaks them anywhere instead of cutting
+    # them short with "…" in a narrow terminal, and the inputs get most of the width.
+    table = Table(title="十二项指标", show_lines=True, expand=True)
+    table.add_column("指标", overflow="fold", ratio=1)
+    table.add_column("得分", justify="right", no_wrap=True)
+    table.add_column("权重", justify="right", no_wrap=True)
+    table.add_column("输入与阈值", overflow="fold", ratio=2)
     for indicator in explanation["indicators"]:
         lines = []
         for part in indicator["components"]:
