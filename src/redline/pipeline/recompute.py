@@ -111,13 +111,10 @@ def lake_window(engine: Engine, lake: EventLake, window: Window, policy: Policy,
     return LakeWindow(days, events, follows, counts, users)
 
 
-def compute_signals(
-    engine: Engine, lake: EventLake, inputs: dict[str, pa.Table], window: Window, policy: Policy, prepared: LakeWindow | None = None
-) -> tuple[pa.Table, pa.Table, int]:
-    """Run the signal expressions over the lake; returns (note metrics, account metrics, events read)."""
-    with ExitStack() as keep:
-        lake_side = prepared or lake_window(engine, lake, window, policy, keep)
-        notes, accounts = run_signals(engine, lake_side.events, lake_side.follows, inputs, window, policy, lake_side.counts, lake_side.users)
+def compute_signals(engine: Engine, lake_side: LakeWindow, inputs: dict[str, pa.Table], window: Window, policy: Policy) -> tuple[pa.Table, pa.Table, int]:
+    """Run the signal expressions over the lake's side (`lake_window`) and the store's inputs;
+    returns (note metrics, account metrics, events read)."""
+    notes, accounts = run_signals(engine, lake_side.events, lake_side.follows, inputs, window, policy, lake_side.counts, lake_side.users)
     return notes, accounts, sum(lake_day.rows for lake_day in lake_side.days)
 
 
@@ -458,7 +455,7 @@ def recompute(
             "comments": load_comment_labels(database),
         }
         lap("load_store")
-        notes, account_metrics, events = compute_signals(runner, lake, inputs, window, policy, lake_ready.result())
+        notes, account_metrics, events = compute_signals(runner, lake_ready.result(), inputs, window, policy)
         keep.close()  # what the engine kept for the signals is read
         lap("signals")
         at = datetime.fromtimestamp(window.end, timezone.utc)
