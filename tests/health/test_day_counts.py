@@ -4,6 +4,7 @@ late batch, a damaged file or a policy change makes a day be counted again."""
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -11,10 +12,10 @@ import pyarrow as pa
 import pytest
 
 from redline.events.schema import EVENT_SCHEMA
-from redline.pipeline.day_counts import counts_dir, lake_days, window_note_counts
+from redline.pipeline.day_counts import DayUsers, counts_dir, event_window_parts, lake_days, window_parts
 from redline.policy import load_policy
 from redline.signals.engines import DuckDBEngine
-from redline.signals.expressions import Window, note_counts
+from redline.signals.expressions import Window, sum_parts
 from redline.store.lake import EventLake
 
 DAY = date(2026, 11, 20)
@@ -67,12 +68,13 @@ def _assert_same_counts(got: pa.Table, expected: pa.Table) -> None:
 
 def _counts(engine, lake, window, policy) -> pa.Table:
     days = lake_days(lake, window.first_day_needed, window.day)
-    return engine.execute(window_note_counts(engine, lake, days, window, policy))
+    with ExitStack() as keep:
+        return engine.execute(sum_parts(window_parts(engine, lake, days, window, policy, DayUsers(engine, lake, policy, keep)).notes))
 
 
 def _raw(engine, lake, window, policy) -> pa.Table:
     files = lake.files(window.first_day_needed, window.day)
-    return engine.execute(note_counts(engine.events(files), policy, window.metrics_start, window.end))
+    return engine.execute(sum_parts(event_window_parts(engine, engine.events(files), window, policy).notes))
 
 
 @pytest.fixture
@@ -88,8 +90,8 @@ def test_kept_day_counts_add_up_to_the_raw_window(lake, policy):
     engine = DuckDBEngine()
     window = Window.for_day(DAY, policy)
     _assert_same_counts(_counts(engine, lake, window, policy), _raw(engine, lake, window, policy))
-    kept = sorted(counts_dir(lake).glob("day=*/notes.parquet"))
-    assert len(kept) == 4
+    kept = sorted(counts_dir(lake).glob("day=*/*.parquet"))
+    assert len(kept) == 8  # notes and accounts of each day
     written = {path: path.stat().st_mtime_ns for path in kept}
     # The next day's job counts only what changed: the kept days are read, not rewritten.
     _assert_same_counts(_counts(engine, lake, window, policy), _raw(engine, lake, window, policy))
@@ -107,6 +109,24 @@ def test_a_late_batch_for_a_kept_day_is_counted(lake, policy):
     after = {row["note_id"]: row for row in _counts(engine, lake, window, policy).to_pylist()}
     assert after["n2"]["reads"] == before["n2"]["reads"] + 1
     assert after["n3"]["likes"] == 1
+    _assert_same_counts(_counts(engine, lake, window, policy), _raw(engine, lake, window, policy))
+
+
+def test_a_late_login_batch_recomputes_the_days_it_judges(lake, policy):
+    """Who was inactive on a day follows the logins of the inactivity window before it: logins
+    arriving late for a past day make that day and the later ones be computed again, not the
+    earlier ones."""
+    engine = DuckDBEngine()
+    window = Window.for_day(DAY, policy)
+    _counts(engine, lake, window, policy)
+    written = {path.parent.name: path.stat().st_mtime_ns for path in counts_dir(lake).glob("day=*/notes.parquet")}
+    past = DAY - timedelta(days=2)
+    login = pa.Table.from_pylist([{"event_id": "late-login", "event_type": "login", "ts": _local(past, 7, policy), "user_id": "u0"}], schema=EVENT_SCHEMA)
+    _write(lake, login, past)
+    _counts(engine, lake, window, policy)
+    again = {path.parent.name: path.stat().st_mtime_ns for path in counts_dir(lake).glob("day=*/notes.parquet")}
+    changed = sorted(name for name in written if again[name] != written[name])
+    assert changed == [f"day={(DAY - timedelta(days=back)).isoformat()}" for back in (2, 1, 0)]
     _assert_same_counts(_counts(engine, lake, window, policy), _raw(engine, lake, window, policy))
 
 

@@ -246,6 +246,38 @@ def test_old_active_accounts_liking_together_are_not_a_burst(policy):
     assert run(world, policy).notes["n1"]["bursts"] == 0
 
 
+def test_an_engagement_is_judged_on_its_own_day(policy):
+    """Accounts dormant when they liked together are a burst, even if they log in afterwards;
+    the same accounts having logged in within the inactivity window before are not."""
+    old = at(3, day=DAY - timedelta(days=300))
+    liked = at(3, day=DAY - timedelta(days=1))
+    woken = World()
+    woken.account()
+    woken.note()
+    woken.event("login", "someone", when=at(1, day=DAY - timedelta(days=1)))  # the lake has login data that day
+    woken.event("like", "fan", when=liked, n=60, user_created_at=old)
+    woken.event("login", "fan", when=at(9), n=60)  # the day after the likes
+    assert run(woken, policy).notes["n1"]["bursts"] == 1
+    active = World()
+    active.account()
+    active.note()
+    active.event("login", "fan", when=at(9, day=DAY - timedelta(days=policy.signals.inactive_days - 1)), n=60)
+    active.event("like", "fan", when=liked, n=60, user_created_at=old)
+    assert run(active, policy).notes["n1"]["bursts"] == 0
+
+
+def test_follows_from_dormant_accounts_are_purchased_followers(policy):
+    world = World()
+    world.account()
+    world.note()
+    for i in range(60):
+        world.event("follow", f"bot{i}", when=at(3, 0, i), account_id="a1", user_created_at=at(3, day=DAY - timedelta(days=300)))
+    world.event("login", "someone", when=at(1))  # the lake has login data: inactivity can be judged
+    metrics = run(world, policy).accounts["a1"]["details"]["metrics"]
+    assert metrics["follows_window"] == 60 and metrics["burst_follows"] == 60
+    assert metrics["fake_followers"] == pytest.approx(1.0)
+
+
 def test_negative_comments_and_discussion_bonus(policy):
     world = World()
     world.account()

@@ -1,23 +1,27 @@
-"""Each lake day's per-note event counts, kept beside the lake so that the daily job counts one
-new day of events instead of the whole metrics window (30 days by default).
+"""Each lake day's additive parts, kept beside the lake so that the daily job digests one new
+day of events instead of the whole metrics window (30 days by default).
 
-A day's counts (`note_counts` of all its events) are written once, to
-`<home>/lake/note_counts/day=D/notes.parquet`, and reused while they still describe that day:
-the file's metadata names the lake files they were counted from (name and size) and the policy
-numbers the counts depend on, so a late batch for the day, a rewritten file or a policy change
-makes them be counted again. A day is used whole only when every event in it lies inside the
-metrics window (read from the Parquet statistics of `ts`); a day that straddles the window's
-edge, or whose files carry no statistics, is counted from its raw events, filtered by time.
-Counts are sums, so adding the days' counts gives the window's counts exactly (floating-point
-sums up to the order of addition).
+A day's parts are its per-note counts and engagement bursts (`note_day_parts`) and its
+per-account follow bursts (`account_day_parts`), judged against the users' login activity as of
+that day. They are written once, to `<home>/lake/note_counts/day=D/{notes,accounts}.parquet`, and
+reused while they still describe that day: the files' metadata names the lake files they were
+computed from (the day's, and those of the inactivity window before it, whose logins decide who
+was inactive: name and size) and the policy numbers they depend on, so a late batch, a rewritten
+file or a policy change makes them be computed again. A day is used whole only when every event
+in it lies inside the metrics window (read from the Parquet statistics of `ts`); a day that
+straddles the window's edge, or whose files carry no statistics, is computed from its raw events,
+filtered by time. Parts are sums, so adding the days' parts gives the window's exactly
+(floating-point sums up to the order of addition).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from contextlib import ExitStack
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import ibis
 import ibis.expr.types as ir
@@ -25,11 +29,11 @@ import pyarrow.parquet as pq
 
 from redline.policy import Policy
 from redline.signals.engines import Engine
-from redline.signals.expressions import Window, note_counts, sum_note_counts
+from redline.signals.expressions import Window, account_day_parts, note_day_parts, user_activity, utc_moment
 from redline.store.lake import EventLake
 from redline.store.parquet_files import write_parquet_atomically
 
-FORMAT = 1
+FORMAT = 2  # 2: bursts judged per day joined the counts; follow bursts per account
 METADATA_KEY = b"redline.day_counts"
 
 
@@ -82,50 +86,123 @@ def counts_dir(lake: EventLake) -> Path:
     return lake.root.parent / "note_counts"
 
 
-def window_note_counts(engine: Engine, lake: EventLake, days: list[LakeDay], window: Window, policy: Policy) -> ir.Table:
-    """`note_counts` of the metrics window: kept day counts where a whole day lies inside the
-    window (counted now when missing or stale), raw events where a day straddles an edge."""
+@dataclass(frozen=True)
+class WindowParts:
+    """The metrics window's day parts, stacked (a note or account has a row per part)."""
+
+    notes: ir.Table  # note_day_parts
+    accounts: ir.Table  # account_day_parts
+
+
+class DayUsers:
+    """`user_activity` as of each day asked for (and whether it has any login), computed from
+    the lake once per run and kept in the engine until `keep` closes."""
+
+    def __init__(self, engine: Engine, lake: EventLake, policy: Policy, keep: ExitStack):
+        self.engine, self.lake, self.policy, self.keep = engine, lake, policy, keep
+        self.days: dict[date, tuple[ir.Table, bool]] = {}
+
+    def __call__(self, day: date) -> tuple[ir.Table, bool]:
+        if day not in self.days:
+            window = Window.for_day(day, self.policy)
+            events = self.engine.events(self.lake.files(window.first_day_needed, day))
+            users = self.keep.enter_context(self.engine.kept(user_activity(events, window)))
+            self.days[day] = (users, self.engine.execute(users.limit(1)).num_rows > 0)
+        return self.days[day]
+
+
+def window_parts(engine: Engine, lake: EventLake, days: list[LakeDay], window: Window, policy: Policy, users_of: DayUsers) -> WindowParts:
+    """The day parts of the metrics window: kept ones where a whole day lies inside the window
+    (computed now when missing or stale), from raw events where a day straddles an edge.
+    `sum_parts` adds them up (`note_signals` does, in the same pass as its other per-note
+    tables)."""
     start, end = _naive_utc(window.metrics_start), _naive_utc(window.end)
-    kept: list[Path] = []
-    raw: list[Path] = []
+    kept: list[tuple[Path, Path]] = []
+    raw: list[tuple[ir.Table, ir.Table]] = []
     for lake_day in days:
         if lake_day.rows == 0:
             continue
-        if lake_day.first is None:
-            raw.extend(lake_day.files)
-        elif lake_day.last < start or lake_day.first >= end:
+        if lake_day.first is not None and (lake_day.last < start or lake_day.first >= end):
             continue  # nothing of this day is in the window
-        elif start <= lake_day.first and lake_day.last < end:
-            kept.append(day_counts(engine, lake, lake_day, policy))
+        if lake_day.first is not None and start <= lake_day.first and lake_day.last < end:
+            kept.append(day_parts(engine, lake, lake_day, policy, users_of))
         else:
-            raw.extend(lake_day.files)
-    parts = []
-    if kept:
-        parts.append(engine.parquet(kept))
-    if raw:
-        parts.append(note_counts(engine.events(raw), policy, window.metrics_start, window.end))
-    if not parts:
-        return note_counts(engine.events([]), policy)
-    return sum_note_counts(parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False))
+            events = engine.events(lake_day.files)
+            users, has_logins = users_of(lake_day.day)
+            raw.append((
+                note_day_parts(events, users, has_logins, policy, window.metrics_start, window.end),
+                account_day_parts(events, users, has_logins, policy, window.metrics_start, window.end),
+            ))
+    if not kept and not raw:
+        return _no_parts(engine, window, policy)
+    notes = ([engine.parquet([paths[0] for paths in kept])] if kept else []) + [part[0] for part in raw]
+    accounts = ([engine.parquet([paths[1] for paths in kept])] if kept else []) + [part[1] for part in raw]
+    return WindowParts(_stacked(notes), _stacked(accounts))
 
 
-def day_counts(engine: Engine, lake: EventLake, lake_day: LakeDay, policy: Policy) -> Path:
-    """The day's counts file, counted now if missing or no longer matching the day's files."""
-    path = counts_dir(lake) / f"day={lake_day.day.isoformat()}" / "notes.parquet"
-    key = _key(lake_day, policy)
-    if _stored_key(path) == key:
-        return path
-    table = engine.execute(note_counts(engine.events(lake_day.files), policy))
-    write_parquet_atomically(table.replace_schema_metadata({METADATA_KEY: json.dumps(key).encode()}), path)
-    return path
+def event_window_parts(engine: Engine, events: ir.Table, window: Window, policy: Policy) -> WindowParts:
+    """The day parts of the metrics window computed from an events table of any days, a part per
+    local day with note or follow events: for small in-memory data (the daily job keeps its parts
+    per lake day instead)."""
+    inside = events.filter(
+        (events.note_id.notnull() | (events.event_type == "follow"))
+        & (events.ts >= utc_moment(window.metrics_start)) & (events.ts < utc_moment(window.end))
+    )
+    zone = ZoneInfo(policy.signals.timezone)
+    moments = engine.execute(inside.select("ts").distinct()).column("ts").to_pylist()
+    notes, accounts = [], []
+    for day in sorted({moment.replace(tzinfo=timezone.utc).astimezone(zone).date() for moment in moments}):
+        day_window = Window.for_day(day, policy)
+        start = max(window.metrics_start, Window.for_day(day - timedelta(days=1), policy).end)
+        end = min(window.end, day_window.end)
+        users = user_activity(events, day_window)
+        has_logins = engine.execute(users.limit(1)).num_rows > 0
+        notes.append(note_day_parts(events, users, has_logins, policy, start, end))
+        accounts.append(account_day_parts(events, users, has_logins, policy, start, end))
+    if not notes:
+        return _no_parts(engine, window, policy)
+    return WindowParts(_stacked(notes), _stacked(accounts))
 
 
-def _key(lake_day: LakeDay, policy: Policy) -> dict:
+def _no_parts(engine: Engine, window: Window, policy: Policy) -> WindowParts:
+    events = engine.events([])
+    users = user_activity(events, window)
+    return WindowParts(note_day_parts(events, users, False, policy), account_day_parts(events, users, False, policy))
+
+
+def _stacked(tables: list[ir.Table]) -> ir.Table:
+    return tables[0] if len(tables) == 1 else ibis.union(*tables, distinct=False)
+
+
+def day_parts(engine: Engine, lake: EventLake, lake_day: LakeDay, policy: Policy, users_of: DayUsers) -> tuple[Path, Path]:
+    """The day's parts files (notes, accounts), computed now if missing or no longer matching
+    the day's files, the inactivity window's files or the policy."""
+    directory = counts_dir(lake) / f"day={lake_day.day.isoformat()}"
+    paths = (directory / "notes.parquet", directory / "accounts.parquet")
+    key = _key(lake, lake_day, policy)
+    if all(_stored_key(path) == key for path in paths):
+        return paths
+    events = engine.events(lake_day.files)
+    users, has_logins = users_of(lake_day.day)
+    metadata = {METADATA_KEY: json.dumps(key).encode()}
+    for path, parts in zip(paths, (note_day_parts(events, users, has_logins, policy), account_day_parts(events, users, has_logins, policy))):
+        write_parquet_atomically(engine.execute(parts).replace_schema_metadata(metadata), path)
+    return paths
+
+
+def _key(lake: EventLake, lake_day: LakeDay, policy: Policy) -> dict:
+    s = policy.signals
+    logins_from = lake_day.day - timedelta(days=s.inactive_days - 1)
     return {
         "format": FORMAT,
-        "files": sorted([path.name, path.stat().st_size] for path in lake_day.files),
-        "completion_min_fraction": policy.signals.completion_min_fraction,
+        "files": _described(lake_day.files),
+        "inactivity_files": _described(lake.files(logins_from, lake_day.day - timedelta(days=1))),
+        "policy": [s.completion_min_fraction, s.new_account_days, s.inactive_days, s.burst_window_minutes, s.burst_min_events, s.burst_suspicious_share],
     }
+
+
+def _described(files: list[Path]) -> list:
+    return sorted([path.name, path.stat().st_size] for path in files)
 
 
 def _stored_key(path: Path) -> dict | None:

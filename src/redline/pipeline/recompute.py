@@ -23,11 +23,20 @@ from redline.health.deductions import deductions_for
 from redline.health.model import COMPONENTS, INDICATORS
 from redline.health.score import note_bonus_flags, note_weights, score_accounts, score_notes
 from redline.home import DataHome
-from redline.pipeline.day_counts import LakeDay, lake_days, window_note_counts
+from redline.pipeline.day_counts import DayUsers, LakeDay, WindowParts, event_window_parts, lake_days, window_parts
 from redline.pipeline.textchecks import refresh_comment_labels, refresh_note_checks
 from redline.policy import Policy
 from redline.signals.engines import Engine, make_engine
-from redline.signals.expressions import NOTE_SIGNALS, SignalTables, Window, account_signals, note_counts, note_signals, user_activity
+from redline.signals.expressions import (
+    BASELINE_SIGNALS,
+    NOTE_SIGNALS,
+    SignalTables,
+    Window,
+    account_signals,
+    dwell_baselines,
+    note_signals,
+    user_activity,
+)
 from redline.store.database import Database
 from redline.store.health import (
     RunRecord,
@@ -86,35 +95,37 @@ NOTE_INPUTS = ("note_id", "account_id", "category", "video_seconds", "published_
 @dataclass(frozen=True)
 class LakeWindow:
     """What the signals read from the lake alone: the window's days, its events, all history's
-    follow events, the window's per-note counts and the users' login activity (kept in the
-    engine: both the note and the account signals read it)."""
+    follow events, the window's day parts and the users' login activity as of the day (kept in
+    the engine)."""
 
     days: list[LakeDay]
     events: ir.Table
     follows: ir.Table
-    counts: ir.Table
+    parts: WindowParts
     users: ir.Table
 
 
 def lake_window(engine: Engine, lake: EventLake, window: Window, policy: Policy, keep: ExitStack) -> LakeWindow:
-    """The lake's side of the signals, computed now where it is dear: a day without kept counts
-    (usually just the new one) is counted, and the login activity is kept in the engine until
-    `keep` closes. Needs nothing from the store, so it can run while the store is read."""
+    """The lake's side of the signals, computed now where it is dear: the users' login activity
+    as of the day is kept in the engine until `keep` closes, and a day without kept parts
+    (usually just the new one) is digested with it. Needs nothing from the store, so it can run
+    while the store is read."""
     days = lake_days(lake, window.first_day_needed, window.day)
     window_files = [path for lake_day in days for path in lake_day.files]
     follow_files = lake.files(None, window.day)
     events = engine.events(window_files)
     follows_all = engine.events(follow_files) if follow_files != window_files else events
     follows = follows_all.filter(follows_all.event_type.isin(["follow", "unfollow"]))
-    counts = window_note_counts(engine, lake, days, window, policy)
-    users = keep.enter_context(engine.kept(user_activity(events, window)))
-    return LakeWindow(days, events, follows, counts, users)
+    users_of = DayUsers(engine, lake, policy, keep)
+    users, _ = users_of(window.day)
+    parts = window_parts(engine, lake, days, window, policy, users_of)
+    return LakeWindow(days, events, follows, parts, users)
 
 
 def compute_signals(engine: Engine, lake_side: LakeWindow, inputs: dict[str, pa.Table], window: Window, policy: Policy) -> tuple[pa.Table, pa.Table, int]:
     """Run the signal expressions over the lake's side (`lake_window`) and the store's inputs;
     returns (note metrics, account metrics, events read)."""
-    notes, accounts = run_signals(engine, lake_side.events, lake_side.follows, inputs, window, policy, lake_side.counts, lake_side.users)
+    notes, accounts = run_signals(engine, lake_side.events, lake_side.follows, inputs, window, policy, lake_side.parts, lake_side.users)
     return notes, accounts, sum(lake_day.rows for lake_day in lake_side.days)
 
 
@@ -125,13 +136,13 @@ def run_signals(
     inputs: dict[str, pa.Table],
     window: Window,
     policy: Policy,
-    counts: ir.Table | None = None,
+    parts: WindowParts | None = None,
     users: ir.Table | None = None,
 ) -> tuple[pa.Table, pa.Table]:
     """The signal expressions over the window's `events` and all history's `follows`, with the
     store's `inputs`; returns (the notes with their metrics appended, the account metrics).
-    `counts` and `users`: the window's `note_counts` and `user_activity` when the caller has
-    them (see `lake_window`), else computed from `events`.
+    `parts` and `users`: the window's day parts and the `user_activity` as of the day when the
+    caller has them (see `lake_window`), else computed from `events`.
 
     The engine gets only the note columns the expressions read, plus each note's row number, and
     returns the metrics by row number: the notes' other columns (text-check scores, brand…) never
@@ -139,10 +150,10 @@ def run_signals(
     notes = inputs["notes"]
     rows = notes.select(list(NOTE_INPUTS)).append_column("row", pa.array(np.arange(notes.num_rows, dtype=np.int64)))
     with ExitStack() as kept:
-        # Login counts per user are read by both the note and the account signals: computed once.
-        # Whether the lake has login data at all (without it, inactivity cannot be judged) follows.
         if users is None:
             users = kept.enter_context(engine.kept(user_activity(events, window)))
+        if parts is None:
+            parts = event_window_parts(engine, events, window, policy)
         tables = SignalTables(
             events=events,
             follows=follows,
@@ -151,16 +162,21 @@ def run_signals(
             fan_interests=engine.table(inputs["fan_interests"]),
             comments=engine.table(inputs["comments"]),
             users=users,
-            note_counts=note_counts(events, policy, window.metrics_start, window.end) if counts is None else counts,
-            has_logins=engine.execute(users.limit(1)).num_rows > 0,
+            note_parts=parts.notes,
+            account_parts=parts.accounts,
         )
-        # Sorted by the engine (in parallel) as it keeps them: cheaper than reordering here.
-        metrics = kept.enter_context(engine.kept(note_signals(tables, window, policy).order_by("row")))
-        by_row = _in_row_order(engine.execute(metrics), notes.num_rows)
-        view = metrics.join(tables.notes, "row").select("account_id", "published_epoch", "likes_known")
-        accounts = engine.execute(account_signals(tables, view, window, policy)).sort_by("account_id")
+        # Sorted by the engine (in parallel): cheaper than reordering here.
+        by_row = _in_row_order(engine.execute(note_signals(tables, window, policy).order_by("row")), notes.num_rows)
+        category = notes.column("category")
+        baselines = engine.execute(dwell_baselines(engine.table(pa.table({"category": category, "avg_dwell": by_row.column("avg_dwell")}))))
+        view = pa.table({name: notes.column(name) for name in ("account_id", "published_epoch")} | {"likes_known": by_row.column("likes_known")})
+        accounts = engine.execute(account_signals(tables, engine.table(view), window, policy)).sort_by("account_id")
     for name in NOTE_SIGNALS:
         notes = notes.append_column(name, by_row.column(name))
+    # Each note's category's baseline (a NULL category has its own, as in the group).
+    position = pc.index_in(category, value_set=baselines.column("category"), skip_nulls=False)
+    for name in BASELINE_SIGNALS:
+        notes = notes.append_column(name, pc.take(baselines.column(name), position))
     return notes, accounts
 
 

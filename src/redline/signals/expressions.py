@@ -1,9 +1,11 @@
 """All behavioural metrics of SPEC R-SIG as Ibis expressions (one definition, any backend).
 
 Inputs (`SignalTables`): the lake's events of the window, the follow/unfollow events of all
-history (fans), and the store's notes, fans' interests and comment labels. Outputs: one row per
-note and one row per account, with every number the indicators read. A metric whose sample is
-too small (policy `signals.min_*`) is NULL = unknown, never 0.
+history (fans), each day's additive parts (`note_day_parts`, `account_day_parts`: counts and
+bursts, which the daily job keeps per lake day), and the store's notes, fans' interests and
+comment labels. Outputs: one row per note and one row per account, with every number the
+indicators read. A metric whose sample is too small (policy `signals.min_*`) is NULL = unknown,
+never 0.
 
 Per note: impressions, reads, likes, saves, comments, shares, orders, interaction rate
 ((likes + saves + comments) / reads), click-through (reads / impressions), video completion
@@ -37,8 +39,10 @@ NOTE_SIGNALS = (
     "watches", "likes_known", "interaction_rate", "ctr", "video_length", "completion_rate", "completion_short",
     "completion_long", "completion_other", "avg_dwell", "valid_reports", "reports_24h_max", "engagement",
     "suspicious_engagement", "burst_engagement", "bursts", "fake_engagement", "labelled_comments",
-    "negative_comments", "discussion", "fan_match", "category_dwell_notes", "category_dwell_mean",
+    "negative_comments", "discussion", "fan_match",
 )
+# What `dwell_baselines` adds to every note, by its category.
+BASELINE_SIGNALS = ("category_dwell_notes", "category_dwell_mean")
 
 
 @dataclass(frozen=True)
@@ -78,9 +82,9 @@ class SignalTables:
     accounts: ir.Table  # account_id, followers
     fan_interests: ir.Table  # account_id, interest, share
     comments: ir.Table  # note_id, negative (int 0/1), question (int 0/1)
-    users: ir.Table  # user_activity() of the events, materialised once: both note and account signals join it
-    note_counts: ir.Table  # note_counts() of the metrics window (pipeline/day_counts.py keeps them per lake day)
-    has_logins: bool  # whether the lake has login events in the window at all
+    users: ir.Table  # user_activity() as of the day computed (its fans' activity)
+    note_parts: ir.Table  # note_day_parts() of the metrics window's days, stacked (pipeline/day_counts.py keeps them per lake day)
+    account_parts: ir.Table  # account_day_parts() of the same days, stacked
 
 
 def _count(table: ir.Table, condition: ir.BooleanValue) -> ir.IntegerScalar:
@@ -92,29 +96,30 @@ def _ratio(numerator: ir.NumericValue, denominator: ir.NumericValue, enough: ir.
     return ibis.ifelse(enough & (denominator > 0), numerator.cast("float64") / denominator.cast("float64"), ibis.null("float64"))
 
 
-def _moment(epoch: int) -> ir.TimestampScalar:
+def utc_moment(epoch: int) -> ir.TimestampScalar:
     """A UTC timestamp literal: comparing the column with it needs no per-row conversion (and
     lets the engine skip Parquet row groups), unlike converting every row to epoch seconds."""
     return ibis.literal(datetime.fromtimestamp(epoch, timezone.utc).replace(tzinfo=None), type="timestamp")
 
 
 def user_activity(events: ir.Table, window: Window) -> ir.Table:
-    """Per user who logged in: logins in the fan-activity window and in the inactivity window."""
-    logins = events.filter(events.event_type == "login")
+    """Per user who logged in: logins in the fan-activity window and in the inactivity window
+    (both ending with the window's day)."""
+    logins = events.filter((events.event_type == "login") & (events.ts < utc_moment(window.end)))
     return logins.group_by("user_id").aggregate(
-        fan_window_logins=_count(logins, logins.ts >= _moment(window.fan_start)),
-        inactive_window_logins=_count(logins, logins.ts >= _moment(window.inactive_start)),
+        fan_window_logins=_count(logins, logins.ts >= utc_moment(window.fan_start)),
+        inactive_window_logins=_count(logins, logins.ts >= utc_moment(window.inactive_start)),
     )
 
 
 def note_counts(events: ir.Table, policy: Policy, start: int | None = None, end: int | None = None) -> ir.Table:
     """Per note, the additive counts of its events (in [start, end) when given): sums over any
     split of the events add up to the counts of the whole, so a day's counts can be kept and
-    added to the other days' (see `sum_note_counts`)."""
+    added to the other days' (see `sum_parts`)."""
     s = policy.signals
     ne = events.filter(events.note_id.notnull())
     if start is not None:
-        ne = ne.filter((ne.ts >= _moment(start)) & (ne.ts < _moment(end)))
+        ne = ne.filter((ne.ts >= utc_moment(start)) & (ne.ts < utc_moment(end)))
     kind = ne.event_type
     watch = kind == "watch"
     timed = kind.isin(["dwell", "watch"])
@@ -136,17 +141,18 @@ def note_counts(events: ir.Table, policy: Policy, start: int | None = None, end:
     )
 
 
-def sum_note_counts(parts: ir.Table) -> ir.Table:
-    """`note_counts` of several slices of the events (stacked) added up per note."""
+def sum_parts(parts: ir.Table, key: str = "note_id") -> ir.Table:
+    """Additive parts (`note_counts`, `note_day_parts`, `account_day_parts` of several slices of
+    the events, stacked) added up per `key`."""
     totals = {}
     for name in parts.columns:
         column = parts[name]
-        if name == "note_id":
+        if name == key:
             continue
         # Integer counts are summed as doubles (exact below 2^53): a 64-bit integer sum widens
         # to 128 bits in DuckDB, which costs more than the whole read of the kept files.
         totals[name] = column.cast("float64").sum().cast("int64") if column.type().is_integer() else column.sum()
-    return parts.group_by("note_id").aggregate(**totals)
+    return parts.group_by(key).aggregate(**totals)
 
 
 def _suspicious(table: ir.Table, users: ir.Table, policy: Policy, has_logins: bool) -> ir.Table:
@@ -180,6 +186,45 @@ def _bursts(marked: ir.Table, key: str, policy: Policy) -> ir.Table:
     )
 
 
+def note_day_parts(events: ir.Table, users: ir.Table, has_logins: bool, policy: Policy, start: int | None = None, end: int | None = None) -> ir.Table:
+    """One day's additive per-note parts: its `note_counts` stacked with the bursts of its
+    engagement (likes, saves, comments). An engagement is suspicious when the user is new or,
+    when the lake has login data, was inactive as of that day: `users` is the `user_activity`
+    of the same day and `has_logins` whether it has any row. Judged on the engagement's own
+    day, a day's parts never change once its events are in (they are kept, see
+    pipeline/day_counts.py), and a dormant account woken to like is caught even if it logs in
+    again later. A burst is counted within its day."""
+    engagement = events.filter(events.note_id.notnull() & events.event_type.isin(list(ENGAGEMENT_TYPES)))
+    if start is not None:
+        engagement = engagement.filter((engagement.ts >= utc_moment(start)) & (engagement.ts < utc_moment(end)))
+    bursts = _bursts(_suspicious(engagement, users, policy, has_logins), "note_id", policy)
+    return _stack([note_counts(events, policy, start, end), bursts])
+
+
+def account_day_parts(events: ir.Table, users: ir.Table, has_logins: bool, policy: Policy, start: int | None = None, end: int | None = None) -> ir.Table:
+    """One day's additive per-account parts: its follows and the follows inside bursts
+    (purchased followers), judged as `note_day_parts` judges engagement."""
+    follows = events.filter(events.event_type == "follow")
+    if start is not None:
+        follows = follows.filter((follows.ts >= utc_moment(start)) & (follows.ts < utc_moment(end)))
+    bursts = _bursts(_suspicious(follows, users, policy, has_logins), "account_id", policy)
+    return bursts.select("account_id", follows_window=bursts.engagement, burst_follows=bursts.burst_engagement)
+
+
+def _stack(tables: list[ir.Table]) -> ir.Table:
+    """The rows of `tables` one under another, each table given every column of the others
+    (NULL where it has none; sums skip NULLs)."""
+    types: dict[str, ir.DataType] = {}
+    for table in tables:
+        for name, kind in table.schema().items():
+            types.setdefault(name, kind)
+    aligned = [
+        table.select(**{name: table[name] if name in table.columns else ibis.null(kind) for name, kind in types.items()})
+        for table in tables
+    ]
+    return ibis.union(*aligned, distinct=False)
+
+
 def _attach(left: ir.Table, right: ir.Table, key: str) -> ir.Table:
     """Left join `right` on `key`, keeping every column of `left` and right's other columns."""
     joined = left.left_join(right, left[key] == right[key])
@@ -191,9 +236,8 @@ def note_signals(t: SignalTables, window: Window, policy: Policy) -> ir.Table:
     back, not the notes' own columns: the caller lines the metrics up with the notes it holds."""
     s = policy.signals
     events = t.events
-    note_events = events.filter(events.note_id.notnull() & (events.ts >= _moment(window.metrics_start)) & (events.ts < _moment(window.end)))
+    note_events = events.filter(events.note_id.notnull() & (events.ts >= utc_moment(window.metrics_start)) & (events.ts < utc_moment(window.end)))
     kind = note_events.event_type
-    counts = t.note_counts
 
     # Valid reports: listed reasons, one per reporter; the most within any 24 h window.
     reports = note_events.filter((kind == "report") & note_events.reason.isin(list(s.valid_report_reasons)))
@@ -207,20 +251,17 @@ def note_signals(t: SignalTables, window: Window, policy: Policy) -> ir.Table:
         reports_24h_max=with_window.in_window.max().cast("int64"),
     )
 
-    engagement = note_events.filter(kind.isin(list(ENGAGEMENT_TYPES)))
-    burst_stats = _bursts(_suspicious(engagement, t.users, policy, t.has_logins), "note_id", policy)
-
     comment_stats = t.comments.group_by("note_id").aggregate(
         labelled_comments=t.comments.count().cast("int64"),
         negative_comments=t.comments.negative.sum().cast("int64"),
         question_comments=t.comments.question.sum().cast("int64"),
     )
 
+    # Every per-note table is stacked and added up in one pass, then joined to the notes once:
+    # each join probes a million note ids, while adding rows up touches only notes with data.
+    per_note = sum_parts(_stack([t.note_parts, report_stats, comment_stats]))
     interest_accounts = t.fan_interests.select("account_id").distinct().mutate(has_interests=ibis.literal(1))
-    n = _attach(t.notes, counts, "note_id")
-    n = _attach(n, report_stats, "note_id")
-    n = _attach(n, burst_stats, "note_id")
-    n = _attach(n, comment_stats, "note_id")
+    n = _attach(t.notes, per_note, "note_id")
     fi = t.fan_interests
     n = n.left_join(fi, (n.account_id == fi.account_id) & (n.category == fi.interest)).select(n, interest_share=fi.share)
     n = _attach(n, interest_accounts, "account_id")
@@ -272,22 +313,23 @@ def note_signals(t: SignalTables, window: Window, policy: Policy) -> ir.Table:
         discussion=_ratio(zero(n.question_comments), labelled, labelled >= s.min_comments),
         fan_match=ibis.ifelse(n.has_interests.notnull(), n.interest_share.fill_null(0.0).cast("float64"), ibis.null("float64")),
     )
-    # Each category's dwell baseline from the data: the mean of its notes' trusted average dwell,
-    # and how many notes that mean rests on (grouped and joined back: a window partitioned by a
-    # handful of categories runs on one thread per category).
-    baselines = n.group_by("category").aggregate(
-        category_dwell_notes=n.avg_dwell.count().cast("int64"),
-        category_dwell_mean=n.avg_dwell.mean(),
-    )
-    n = n.left_join(baselines, n.category.identical_to(baselines.category)).select(n, baselines.category_dwell_notes, baselines.category_dwell_mean)
     return n.select("row", *NOTE_SIGNALS)
+
+
+def dwell_baselines(notes: ir.Table) -> ir.Table:
+    """Each category's dwell baseline from the data: the mean of its notes' trusted average
+    dwell (`avg_dwell` of `note_signals`), and how many notes that mean rests on. A handful of
+    rows; the caller hands each note its category's (NULL category included)."""
+    return notes.group_by("category").aggregate(
+        category_dwell_notes=notes.avg_dwell.count().cast("int64"),
+        category_dwell_mean=notes.avg_dwell.mean(),
+    )
 
 
 def account_signals(t: SignalTables, notes: ir.Table, window: Window, policy: Policy) -> ir.Table:
     """Per-account metrics; `notes` holds account_id, published_epoch and likes_known per note
     (from `note_signals`)."""
     s = policy.signals
-    events = t.events
     users = t.users
 
     follows = t.follows
@@ -301,8 +343,7 @@ def account_signals(t: SignalTables, notes: ir.Table, window: Window, policy: Po
         active_fans=_count(fans, fans.fan_window_logins.fill_null(0) >= s.fan_active_min_logins),
     )
 
-    new_follows = events.filter((events.event_type == "follow") & (events.ts >= _moment(window.metrics_start)) & (events.ts < _moment(window.end)))
-    follow_bursts = _bursts(_suspicious(new_follows, users, policy, t.has_logins), "account_id", policy)
+    follow_bursts = sum_parts(t.account_parts, "account_id")
 
     recent = notes.filter(notes.published_epoch >= window.recent_start)
     likes_stats = recent.group_by("account_id").aggregate(
@@ -312,7 +353,7 @@ def account_signals(t: SignalTables, notes: ir.Table, window: Window, policy: Po
     )
 
     a = _attach(t.accounts, fan_stats, "account_id")
-    a = _attach(a, follow_bursts.select("account_id", follows_window=follow_bursts.engagement, burst_follows=follow_bursts.burst_engagement), "account_id")
+    a = _attach(a, follow_bursts, "account_id")
     a = _attach(a, likes_stats, "account_id")
     fans_known = a.fans_known.fill_null(0)
     follows_window = a.follows_window.fill_null(0)
