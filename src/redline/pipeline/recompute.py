@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -208,6 +208,25 @@ def _dwell_ratio(notes: pa.Table, policy: Policy) -> tuple[np.ndarray, np.ndarra
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = avg / baseline
     return ratio, baseline, from_data
+
+
+@contextmanager
+def _without_huge_pages() -> Iterator[None]:
+    """NumPy asks the kernel for transparent huge pages for every large array. Where the kernel
+    then compacts memory on the first touch (THP defrag `madvise`, a common default), each fresh
+    8 MB array of the daily job took milliseconds of system time: on the benchmark's machine
+    sixty million-element arrays took 1.1 s with huge pages and 0.3 s without. The job makes
+    hundreds of short-lived arrays, so it asks for ordinary pages while it runs."""
+    switch = getattr(getattr(np, "_core", None), "multiarray", None)
+    switch = getattr(switch, "_set_madvise_hugepage", None)
+    if switch is None:
+        yield
+        return
+    before = switch(False)
+    try:
+        yield
+    finally:
+        switch(before)
 
 
 # Notes are scored this many at a time: each step's temporaries then stay in the CPU cache and in
@@ -456,7 +475,7 @@ def recompute(
     lap("text_checks")
     # Writers release the GIL: the refreshed note frame and the results' Parquet files are
     # written in the background while the job goes on (and waited for before it ends).
-    with ExitStack() as keep, ThreadPoolExecutor(max_workers=2) as background:
+    with _without_huge_pages(), ExitStack() as keep, ThreadPoolExecutor(max_workers=2) as background:
         runner = make_engine(engine) if isinstance(engine, str) else engine
         lake = EventLake.in_home(home.lake_dir)
         # The engine counts the new day's events and the users' logins while the store is read
