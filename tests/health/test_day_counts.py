@@ -194,3 +194,69 @@ def test_spark_reads_the_same_kept_counts(lake, policy):
     (counts_dir(lake) / f"day={DAY.isoformat()}" / "notes.parquet").unlink()
     _assert_same_counts(_counts(spark, lake, window, policy), duck)
     _assert_same_counts(_counts(DuckDBEngine(), lake, window, policy), duck)
+
+
+def test_the_lake_path_gives_the_signals_of_the_raw_events(tmp_path, policy):
+    """The daily job's way (kept day parts, login activity of only the users asked about) and
+    the signals computed from the raw events agree, fans and bursts included."""
+    from redline.pipeline.recompute import lake_window, run_signals
+
+    from .scenario import World, at
+
+    world = World()
+    world.account("a1")
+    world.account("a2")
+    world.note("n1", "a1")
+    world.note("n2", "a2")
+    old = at(3, day=DAY - timedelta(days=300))
+    for back in range(3):
+        day = DAY - timedelta(days=back)
+        world.event("login", "someone", when=at(1, day=day))
+        world.event("read", "reader", when=at(10, day=day), n=40)
+        world.event("like", "reader", when=at(11, day=day), n=5)
+    # Dormant accounts liking together the day before, then logging in: still a burst.
+    world.event("like", "bot", when=at(3, day=DAY - timedelta(days=1)), n=60, user_created_at=old)
+    world.event("login", "bot", when=at(9), n=60)
+    # Fans of a1: three log in often, two never; a burst of follows on a2 from dormant accounts.
+    for i in range(5):
+        world.event("follow", f"fan{i}", when=at(8, day=DAY - timedelta(days=2)), account_id="a1")
+    for i in range(3):
+        world.event("login", f"fan{i}", when=at(7, day=DAY - timedelta(days=1)), n=1)
+        world.event("login", f"fan{i}", when=at(7, day=DAY), n=1)
+        world.event("login", f"fan{i}", when=at(9, day=DAY), n=1)
+    world.event("follow", "dormant", when=at(4, day=DAY - timedelta(days=1)), n=60, account_id="a2", user_created_at=old)
+    t = world.tables()
+    lake = EventLake.in_home(tmp_path / "lake")
+    zone = ZoneInfo(policy.signals.timezone)
+    events = t["events"]
+    _write_by_day(lake, events, zone)
+    inputs = {name: t[name] for name in ("notes", "accounts", "fan_interests", "comments")}
+    window = Window.for_day(DAY, policy)
+    engine = DuckDBEngine()
+    with ExitStack() as keep:
+        side = lake_window(engine, lake, window, policy, keep)
+        lake_notes, lake_accounts = run_signals(engine, side.events, side.follows, inputs, window, policy, side.parts, side.users)
+    memory = engine.table(events)
+    raw_notes, raw_accounts = run_signals(engine, memory, memory.filter(memory.event_type.isin(["follow", "unfollow"])), inputs, window, policy)
+    _assert_same_rows(lake_notes, raw_notes)
+    _assert_same_rows(lake_accounts, raw_accounts)
+    n1 = lake_notes.to_pylist()[0]
+    assert n1["bursts"] == 1 and n1["burst_engagement"] == 60
+    a1, a2 = lake_accounts.to_pylist()
+    assert (a1["fans_known"], a1["active_fans"]) == (5, 3)
+    assert a2["burst_follows"] == 60
+
+
+def _assert_same_rows(got: pa.Table, expected: pa.Table) -> None:
+    assert got.column_names == expected.column_names
+    for a, b in zip(got.to_pylist(), expected.to_pylist()):
+        assert a.keys() == b.keys()
+        for name in a:
+            assert a[name] == (pytest.approx(b[name]) if isinstance(b[name], float) else b[name]), name
+
+
+def _write_by_day(lake: EventLake, events: pa.Table, zone: ZoneInfo) -> None:
+    days = [ts.replace(tzinfo=timezone.utc).astimezone(zone).date() for ts in events.column("ts").to_pylist()]
+    for day in sorted(set(days)):
+        rows = [i for i, d in enumerate(days) if d == day]
+        _write(lake, events.take(rows), day)

@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 
 from redline.policy import Policy
 from redline.signals.engines import Engine
-from redline.signals.expressions import Window, account_day_parts, note_day_parts, user_activity, utc_moment
+from redline.signals.expressions import ENGAGEMENT_TYPES, Window, account_day_parts, note_day_parts, user_activity, utc_moment
 from redline.store.lake import EventLake
 from redline.store.parquet_files import write_parquet_atomically
 
@@ -96,7 +96,10 @@ class WindowParts:
 
 class DayUsers:
     """`user_activity` as of each day asked for (and whether it has any login), computed from
-    the lake once per run and kept in the engine until `keep` closes."""
+    the lake once per run and kept in the engine until `keep` closes. Only the users asked
+    about are kept: those who liked, saved, commented or followed that day (their day parts)
+    and everyone who ever followed (fans, for the account signals); most users who log in do
+    neither."""
 
     def __init__(self, engine: Engine, lake: EventLake, policy: Policy, keep: ExitStack):
         self.engine, self.lake, self.policy, self.keep = engine, lake, policy, keep
@@ -106,8 +109,16 @@ class DayUsers:
         if day not in self.days:
             window = Window.for_day(day, self.policy)
             events = self.engine.events(self.lake.files(window.first_day_needed, day))
-            users = self.keep.enter_context(self.engine.kept(user_activity(events, window)))
-            self.days[day] = (users, self.engine.execute(users.limit(1)).num_rows > 0)
+            today = self.engine.events(self.lake.files(day, day))
+            history = self.engine.events(self.lake.files(None, day))
+            among = ibis.union(
+                today.filter(today.event_type.isin([*ENGAGEMENT_TYPES, "follow"])).select("user_id"),
+                history.filter(history.event_type == "follow").select("user_id"),
+                distinct=False,
+            )
+            users = self.keep.enter_context(self.engine.kept(user_activity(events, window, among)))
+            has_logins = self.engine.execute(events.filter(events.event_type == "login").select("user_id").limit(1)).num_rows > 0
+            self.days[day] = (users, has_logins)
         return self.days[day]
 
 

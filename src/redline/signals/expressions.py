@@ -102,10 +102,13 @@ def utc_moment(epoch: int) -> ir.TimestampScalar:
     return ibis.literal(datetime.fromtimestamp(epoch, timezone.utc).replace(tzinfo=None), type="timestamp")
 
 
-def user_activity(events: ir.Table, window: Window) -> ir.Table:
-    """Per user who logged in: logins in the fan-activity window and in the inactivity window
-    (both ending with the window's day)."""
+def user_activity(events: ir.Table, window: Window, among: ir.Table | None = None) -> ir.Table:
+    """Per user who logged in (and is in `among`'s user_id, when given: the only users asked
+    about): logins in the fan-activity window and in the inactivity window (both ending with the
+    window's day)."""
     logins = events.filter((events.event_type == "login") & (events.ts < utc_moment(window.end)))
+    if among is not None:
+        logins = logins.filter(logins.user_id.isin(among.user_id))
     return logins.group_by("user_id").aggregate(
         fan_window_logins=_count(logins, logins.ts >= utc_moment(window.fan_start)),
         inactive_window_logins=_count(logins, logins.ts >= utc_moment(window.inactive_start)),
