@@ -48,11 +48,9 @@ def load_accounts(database: Database) -> tuple[pa.Table, pa.Table]:
 
     Interests are stored as a JSON object per account; DuckDB's JSON functions unnest them all at
     once (a value that is not a number is skipped, as is a stored text that is not an object)."""
-    rows = fetch_rows(database, "SELECT id, followers, fan_interests FROM accounts ORDER BY id")
-    raw = rows_to_table(
-        [(account_id, followers, value if isinstance(value, str) or value is None else json.dumps(value)) for account_id, followers, value in rows],
-        {**ACCOUNT_TYPES, "fan_interests": pa.string()},
-    )
+    # As text on both dialects (PostgreSQL's driver would otherwise parse every object).
+    rows = fetch_rows(database, "SELECT id, followers, CAST(fan_interests AS TEXT) FROM accounts ORDER BY id")
+    raw = rows_to_table(rows, {**ACCOUNT_TYPES, "fan_interests": pa.string()})
     interests = duckdb.sql(
         """
         SELECT account_id, interest.key AS interest, TRY_CAST(interest.value AS DOUBLE) AS share
