@@ -269,51 +269,37 @@ def note_signals(t: SignalTables, window: Window, policy: Policy) -> ir.Table:
     n = n.left_join(fi, (n.account_id == fi.account_id) & (n.category == fi.interest)).select(n, interest_share=fi.share)
     n = _attach(n, interest_accounts, "account_id")
 
-    zero = lambda column: column.fill_null(0)  # noqa: E731 - counts absent from the lake are 0
-    reads, impressions, likes = zero(n.reads), zero(n.impressions), zero(n.likes)
-    has_events = zero(n.events) > 0
-    timed = zero(n.timed_events)
-    avg_dwell = _ratio(zero(n.timed_seconds), timed, timed >= s.min_dwell_events)
-    video_length = ibis.coalesce(n.video_seconds, _ratio(zero(n.watch_duration_sum), zero(n.watches), zero(n.watches) > 0))
-    completion = _ratio(zero(n.watches_completed), zero(n.watches), zero(n.watches) >= s.min_watches)
-    short = (video_length >= s.completion_short.min_seconds) & (video_length <= s.completion_short.max_seconds)
-    long = (video_length >= s.completion_long.min_seconds) & (video_length <= s.completion_long.max_seconds)
-    labelled = zero(n.labelled_comments)
+    # In steps, each naming what the next reads: the engine then works each value out once (in
+    # one step, the video length alone would be spelled out a dozen times over).
+    # 1. Counts absent from the lake are 0.
+    counted = [name for name in per_note.columns if name != "note_id" and name != "reports_24h_max"]
+    n = n.mutate(**{name: n[name].fill_null(0) for name in counted})
+    has_events = n.events > 0
+    # 2. The video's length (stated, else as watched) and its completion.
     n = n.mutate(
         has_events=ibis.ifelse(has_events, 1, 0),
-        impressions=impressions,
-        reads=reads,
-        likes=likes,
-        saves=zero(n.saves),
-        comment_events=zero(n.comment_events),
-        shares=zero(n.shares),
-        orders=zero(n.orders),
-        order_amount=zero(n.order_amount),
-        watches=zero(n.watches),
+        video_length=ibis.coalesce(n.video_seconds, _ratio(n.watch_duration_sum, n.watches, n.watches > 0)),
+        completion_rate=_ratio(n.watches_completed, n.watches, n.watches >= s.min_watches),
         # Likes as known: from events when the lake has any for the note, else the imported count.
-        likes_known=ibis.ifelse(has_events, likes, n.liked_count),
-        # Engagement inside detected bursts (bought likes) does not count as interaction.
-        interaction_rate=_ratio(
-            ibis.greatest(likes + zero(n.saves) + zero(n.comment_events) - zero(n.burst_engagement), 0), reads, reads >= s.min_reads
-        ),
-        ctr=_ratio(reads, impressions, impressions >= s.min_impressions),
-        video_length=video_length,
-        completion_rate=completion,
-        completion_short=ibis.ifelse(short, completion, ibis.null("float64")),
-        completion_long=ibis.ifelse(long, completion, ibis.null("float64")),
-        completion_other=ibis.ifelse(~short & ~long, completion, ibis.null("float64")),
-        avg_dwell=avg_dwell,
-        valid_reports=zero(n.valid_reports),
+        likes_known=ibis.ifelse(has_events, n.likes, n.liked_count),
         # Reports are known when the lake has events for the note (0 reports is a measurement).
-        reports_24h_max=ibis.ifelse(has_events, zero(n.reports_24h_max), ibis.null("int64")),
-        engagement=zero(n.engagement),
-        suspicious_engagement=zero(n.suspicious_engagement),
-        burst_engagement=zero(n.burst_engagement),
-        bursts=zero(n.bursts),
-        fake_engagement=_ratio(zero(n.burst_engagement), zero(n.engagement), zero(n.engagement) > 0),
-        labelled_comments=labelled,
-        negative_comments=_ratio(zero(n.negative_comments), labelled, labelled >= s.min_comments),
-        discussion=_ratio(zero(n.question_comments), labelled, labelled >= s.min_comments),
+        reports_24h_max=ibis.ifelse(has_events, n.reports_24h_max.fill_null(0), ibis.null("int64")),
+    )
+    # 3. The rates.
+    short = (n.video_length >= s.completion_short.min_seconds) & (n.video_length <= s.completion_short.max_seconds)
+    long = (n.video_length >= s.completion_long.min_seconds) & (n.video_length <= s.completion_long.max_seconds)
+    labelled = n.labelled_comments
+    n = n.mutate(
+        # Engagement inside detected bursts (bought likes) does not count as interaction.
+        interaction_rate=_ratio(ibis.greatest(n.likes + n.saves + n.comment_events - n.burst_engagement, 0), n.reads, n.reads >= s.min_reads),
+        ctr=_ratio(n.reads, n.impressions, n.impressions >= s.min_impressions),
+        completion_short=ibis.ifelse(short, n.completion_rate, ibis.null("float64")),
+        completion_long=ibis.ifelse(long, n.completion_rate, ibis.null("float64")),
+        completion_other=ibis.ifelse(~short & ~long, n.completion_rate, ibis.null("float64")),
+        avg_dwell=_ratio(n.timed_seconds, n.timed_events, n.timed_events >= s.min_dwell_events),
+        fake_engagement=_ratio(n.burst_engagement, n.engagement, n.engagement > 0),
+        negative_comments=_ratio(n.negative_comments, labelled, labelled >= s.min_comments),
+        discussion=_ratio(n.question_comments, labelled, labelled >= s.min_comments),
         fan_match=ibis.ifelse(n.has_interests.notnull(), n.interest_share.fill_null(0.0).cast("float64"), ibis.null("float64")),
     )
     return n.select("row", *NOTE_SIGNALS)
