@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 
 from redline.policy import Policy
 from redline.signals.engines import Engine
-from redline.signals.expressions import ENGAGEMENT_TYPES, Window, account_day_parts, note_day_parts, user_activity, utc_moment
+from redline.signals.expressions import ENGAGEMENT_TYPES, Window, account_day_parts, any_login, note_day_parts, user_activity, utc_moment
 from redline.store.lake import EventLake
 from redline.store.parquet_files import write_parquet_atomically
 
@@ -117,7 +117,7 @@ class DayUsers:
                 distinct=False,
             )
             users = self.keep.enter_context(self.engine.kept(user_activity(events, window, among)))
-            has_logins = self.engine.execute(events.filter(events.event_type == "login").select("user_id").limit(1)).num_rows > 0
+            has_logins = self.engine.execute(any_login(events, window)).num_rows > 0
             self.days[day] = (users, has_logins)
         return self.days[day]
 
@@ -167,7 +167,7 @@ def event_window_parts(engine: Engine, events: ir.Table, window: Window, policy:
         start = max(window.metrics_start, Window.for_day(day - timedelta(days=1), policy).end)
         end = min(window.end, day_window.end)
         users = user_activity(events, day_window)
-        has_logins = engine.execute(users.limit(1)).num_rows > 0
+        has_logins = engine.execute(any_login(events, day_window)).num_rows > 0
         notes.append(note_day_parts(events, users, has_logins, policy, start, end))
         accounts.append(account_day_parts(events, users, has_logins, policy, start, end))
     if not notes:

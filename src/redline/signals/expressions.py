@@ -115,6 +115,15 @@ def user_activity(events: ir.Table, window: Window, among: ir.Table | None = Non
     )
 
 
+def any_login(events: ir.Table, window: Window) -> ir.Table:
+    """At most one login of the inactivity window ending with the window's day: without any, the
+    lake has no login data to judge inactivity by (see `note_day_parts`)."""
+    logins = events.filter(
+        (events.event_type == "login") & (events.ts >= utc_moment(window.inactive_start)) & (events.ts < utc_moment(window.end))
+    )
+    return logins.select("user_id").limit(1)
+
+
 def note_counts(events: ir.Table, policy: Policy, start: int | None = None, end: int | None = None) -> ir.Table:
     """Per note, the additive counts of its events (in [start, end) when given): sums over any
     split of the events add up to the counts of the whole, so a day's counts can be kept and
@@ -193,7 +202,7 @@ def note_day_parts(events: ir.Table, users: ir.Table, has_logins: bool, policy: 
     """One day's additive per-note parts: its `note_counts` stacked with the bursts of its
     engagement (likes, saves, comments). An engagement is suspicious when the user is new or,
     when the lake has login data, was inactive as of that day: `users` is the `user_activity`
-    of the same day and `has_logins` whether it has any row. Judged on the engagement's own
+    of the same day and `has_logins` whether `any_login` finds one. Judged on the engagement's own
     day, a day's parts never change once its events are in (they are kept, see
     pipeline/day_counts.py), and a dormant account woken to like is caught even if it logs in
     again later. A burst is counted within its day."""
