@@ -129,3 +129,26 @@ def test_a_bad_entity_file_changes_nothing(database, home, policy, community, tm
     assert again.inserted == 0 and again.updated == 0
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(Account)) == 5
+
+
+def test_note_results_of_days_stored_as_parquet_are_still_read(tmp_path):
+    """Note results moved from Parquet to Arrow IPC files: a data home keeps its older days,
+    and recomputing such a day replaces its Parquet copy."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from redline.store.health import note_result_days, note_results_dir, read_note_history, write_note_results
+
+    def results(index: float) -> pa.Table:
+        return pa.table({"note_id": ["n1", "n2"], "account_id": ["a1", "a1"], "index": [index, 50.0]})
+
+    old_day, new_day = LAST - timedelta(days=1), LAST
+    legacy = note_results_dir(tmp_path) / f"day={old_day.isoformat()}" / "notes.parquet"
+    legacy.parent.mkdir(parents=True)
+    pq.write_table(results(61.5), legacy)
+    write_note_results(tmp_path, new_day, results(70.0))
+    assert note_result_days(tmp_path) == [old_day, new_day]
+    assert [(row["day"], row["index"]) for row in read_note_history(tmp_path, "n1")] == [(old_day, 61.5), (new_day, 70.0)]
+    write_note_results(tmp_path, old_day, results(62.0))
+    assert not legacy.exists()
+    assert [row["index"] for row in read_note_history(tmp_path, "n1", until=old_day)] == [62.0]

@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
 
 from redline.errors import NotFoundError
 from redline.health.explain import explain_account, explain_note
@@ -15,7 +14,7 @@ from redline.home import DataHome
 from redline.policy import Policy
 from redline.store.database import Database
 from redline.store.entities import Account, Note
-from redline.store.health import account_history, note_result_days, note_results_dir, read_account_details, read_note_history
+from redline.store.health import account_history, note_result_days, note_results_file, read_account_details, read_note_history, read_note_results
 from redline.store.health_tables import NoteCheck
 
 
@@ -34,10 +33,10 @@ def note_explanation(database: Database, home: DataHome, note_id: str, policy: P
 
 
 def weakest_notes(home: DataHome, account_id: str, day: date, limit: int = 3) -> list[dict[str, Any]]:
-    path = note_results_dir(home.root) / f"day={day.isoformat()}" / "notes.parquet"
-    if not path.exists():
+    path = note_results_file(home.root, day)
+    if path is None:
         return []
-    table = ds.dataset(path).to_table(columns=["note_id", "index", "coverage"], filter=pc.field("account_id") == account_id)
+    table = read_note_results(path, columns=["note_id", "index", "coverage"], filter=pc.field("account_id") == account_id)
     rows = [r for r in table.to_pylist() if r["index"] is not None]
     rows.sort(key=lambda r: r["index"])
     return [{"note_id": r["note_id"], "index": round(r["index"], 1), "coverage": round(r["coverage"], 3)} for r in rows[:limit]]

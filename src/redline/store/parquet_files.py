@@ -1,25 +1,45 @@
-"""Write a Parquet file so that readers see the old file or the new one, never half of one."""
+"""Write a Parquet or Arrow IPC file so that readers see the old file or the new one, never
+half of one."""
 
 from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 
 def write_parquet_atomically(table: pa.Table, final: Path, **options) -> Path:
-    """Write to a temporary file in the same directory, fsync it, rename it over `final`, and
-    fsync the directory so the rename itself survives a crash. `options` go to
+    """`table` as Parquet at `final` (see `_write_atomically`). `options` go to
     `pyarrow.parquet.write_table` (zstd unless told otherwise)."""
+    return _write_atomically(final, lambda handle: pq.write_table(table, handle, **{"compression": "zstd", **options}))
+
+
+def write_arrow_atomically(table: pa.Table, final: Path, batch_rows: int = 1 << 16) -> Path:
+    """`table` as an Arrow IPC file (Feather v2) at `final`, zstd-compressed buffers in record
+    batches of `batch_rows` (see `_write_atomically`)."""
+
+    def write(handle: BinaryIO) -> None:
+        options = pa.ipc.IpcWriteOptions(compression=pa.Codec("zstd", compression_level=1))
+        with pa.ipc.new_file(handle, table.schema, options=options) as writer:
+            writer.write_table(table, max_chunksize=batch_rows)
+
+    return _write_atomically(final, write)
+
+
+def _write_atomically(final: Path, write: Callable[[BinaryIO], None]) -> Path:
+    """Write to a temporary file in the same directory, fsync it, rename it over `final`, and
+    fsync the directory so the rename itself survives a crash."""
     directory = final.parent
     directory.mkdir(parents=True, exist_ok=True)
-    temporary = directory / f".tmp-{uuid.uuid4().hex}.parquet"
+    temporary = directory / f".tmp-{uuid.uuid4().hex}{final.suffix}"
     try:
         with open(temporary, "wb") as handle:
-            pq.write_table(table, handle, **{"compression": "zstd", **options})
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, final)

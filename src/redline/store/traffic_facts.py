@@ -14,7 +14,6 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 from sqlalchemy import select
 
 from redline.checks import CheckRequest, checker_for
@@ -22,7 +21,7 @@ from redline.errors import NotFoundError
 from redline.policy import Policy
 from redline.store.database import Database
 from redline.store.entities import Account, Note, Product
-from redline.store.health import note_result_days, note_results_dir, read_account_details
+from redline.store.health import note_result_days, note_results_file, read_account_details, read_note_results
 from redline.store.health_tables import AccountHealthDay, NoteCheck
 from redline.store.ledger import account_state
 from redline.store.ledger_tables import ReviewItem
@@ -52,7 +51,7 @@ def note_results(home_root: Path, until: date) -> list[dict[str, Any]]:
     days = [d for d in note_result_days(home_root) if d <= until]
     if not days:
         return []
-    return pq.read_table(note_results_dir(home_root) / f"day={days[-1].isoformat()}" / "notes.parquet").to_pylist()
+    return read_note_results(note_results_file(home_root, days[-1])).to_pylist()
 
 
 def latest_index(database: Database, account_id: str, until: date) -> AccountHealthDay | None:
