@@ -12,13 +12,14 @@ Measured, each in its own subprocess (so peak memory is per phase):
   must do to touch every event once and roll it up twice.
 - recompute: `redline.pipeline.recompute.recompute(engine="duckdb")` — the real daily job of
   DAY as it runs in production: yesterday's job has run (it left the note frame, the columnar
-  copy of the notes, in the data home), today's 20,000 new notes have arrived in the store, then
-  DAY is computed: the note frame patched with the changed notes, accounts read from SQLite,
-  DAY's events counted per note and added to the earlier days' kept counts, every other R-SIG
-  metric (reports in 24 h windows, bursts, fan activity, dwell baselines…) through Ibis on
-  DuckDB, twelve indicators for every note and account, per-note results written to Parquet and
-  per-account results to SQLite. The first-ever run (yesterday's, which reads all notes from
-  SQLite to build the frame and counts every day of the lake) is timed and shown too.
+  copy of the notes, and each lake day's parts in the data home), today's 20,000 new notes have
+  arrived in the store, then DAY is computed: the note frame patched with the changed notes,
+  accounts read from SQLite, DAY's events digested into its parts (per-note counts and bursts,
+  per-account follow bursts) and added to the earlier days' kept parts, every other R-SIG metric
+  (reports in 24 h windows, fan activity, dwell baselines…) through Ibis on DuckDB, twelve
+  indicators for every note and account, per-note results written to Arrow IPC and per-account
+  results to Parquet and SQLite. The first-ever run (yesterday's, which reads all notes from
+  SQLite to build the frame and digests every day of the lake) is timed and shown too.
 - spark (optional, `--spark`): the same recompute with `engine="spark"` (local[2]); its time
   includes starting the Spark session, reported separately.
 
@@ -261,7 +262,7 @@ def recompute_phase(home: Path, engine: str) -> dict:
         extra["session_seconds"] = time.perf_counter() - started
     else:
         runner = engine
-    # The first-ever run starts with no columnar copy of the notes and no kept day counts.
+    # The first-ever run starts with no columnar copy of the notes and no kept day parts.
     remove_added_notes(home)
     frame_path(data_home.root).unlink(missing_ok=True)
     shutil.rmtree(counts_dir(EventLake.in_home(data_home.lake_dir)), ignore_errors=True)
@@ -331,7 +332,7 @@ def main() -> None:
         print(f"{name:<38} {result['seconds']:>9.2f} {result['seconds'] / base:>8.2f} {result['peak_mb']:>9.0f}")
         if "first_run_seconds" in result:
             first = result["first_run_seconds"]
-            print(f"{'  first run (frame, all day counts)':<38} {first:>9.2f} {first / base:>8.2f}")
+            print(f"{'  first run (frame, all day parts)':<38} {first:>9.2f} {first / base:>8.2f}")
     for name, result in results.items():
         if "timings" in result:
             extra = f", Spark session start {result['session_seconds']:.1f} s" if "session_seconds" in result else ""
