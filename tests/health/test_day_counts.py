@@ -69,7 +69,7 @@ def _assert_same_counts(got: pa.Table, expected: pa.Table) -> None:
 def _counts(engine, lake, window, policy) -> pa.Table:
     days = lake_days(lake, window.first_day_needed, window.day)
     with ExitStack() as keep:
-        return engine.execute(sum_parts(window_parts(engine, lake, days, window, policy, DayUsers(engine, lake, policy, keep)).notes))
+        return engine.execute(sum_parts(window_parts(engine, lake, days, window, policy, DayUsers(engine, lake, window.day, policy, keep)).notes))
 
 
 def _raw(engine, lake, window, policy) -> pa.Table:

@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 
 from redline.policy import Policy
 from redline.signals.engines import Engine
-from redline.signals.expressions import ENGAGEMENT_TYPES, Window, account_day_parts, any_login, note_day_parts, user_activity, utc_moment
+from redline.signals.expressions import ENGAGEMENT_TYPES, Window, account_day_parts, has_logins, note_day_parts, user_activity, utc_moment
 from redline.store.lake import EventLake
 from redline.store.parquet_files import write_parquet_atomically
 
@@ -95,30 +95,32 @@ class WindowParts:
 
 
 class DayUsers:
-    """`user_activity` as of each day asked for (and whether it has any login), computed from
-    the lake once per run and kept in the engine until `keep` closes. Only the users asked
-    about are kept: those who liked, saved, commented or followed that day (their day parts)
-    and everyone who ever followed (fans, for the account signals); most users who log in do
-    neither."""
+    """`user_activity` as of each day asked for (and `has_logins`, whether inactivity can be
+    judged that day), computed from the lake's files up to `last` once per run and kept in the
+    engine until `keep` closes. Only the users asked about are kept: those who liked, saved,
+    commented or followed that day (their day parts) and everyone who ever followed (fans, for
+    the account signals); most users who log in do neither."""
 
-    def __init__(self, engine: Engine, lake: EventLake, policy: Policy, keep: ExitStack):
-        self.engine, self.lake, self.policy, self.keep = engine, lake, policy, keep
-        self.days: dict[date, tuple[ir.Table, bool]] = {}
+    def __init__(self, engine: Engine, lake: EventLake, last: date, policy: Policy, keep: ExitStack):
+        self.engine, self.policy, self.keep = engine, policy, keep
+        # One relation for every day asked about, each narrowed by time: registering the files
+        # anew for each day costs more than the day's own query on a small lake.
+        self.events = engine.events(lake.files(None, last))
+        self.days: dict[date, tuple[ir.Table, ir.BooleanScalar]] = {}
 
-    def __call__(self, day: date) -> tuple[ir.Table, bool]:
+    def __call__(self, day: date) -> tuple[ir.Table, ir.BooleanScalar]:
         if day not in self.days:
             window = Window.for_day(day, self.policy)
-            events = self.engine.events(self.lake.files(window.first_day_needed, day))
-            today = self.engine.events(self.lake.files(day, day))
-            history = self.engine.events(self.lake.files(None, day))
+            events = self.events
+            day_start = Window.for_day(day - timedelta(days=1), self.policy).end
+            that_day = events.filter((events.ts >= utc_moment(day_start)) & (events.ts < utc_moment(window.end)))
             among = ibis.union(
-                today.filter(today.event_type.isin([*ENGAGEMENT_TYPES, "follow"])).select("user_id"),
-                history.filter(history.event_type == "follow").select("user_id"),
+                that_day.filter(that_day.event_type.isin([*ENGAGEMENT_TYPES, "follow"])).select("user_id"),
+                events.filter((events.event_type == "follow") & (events.ts < utc_moment(window.end))).select("user_id"),
                 distinct=False,
             )
             users = self.keep.enter_context(self.engine.kept(user_activity(events, window, among)))
-            has_logins = self.engine.execute(any_login(events, window)).num_rows > 0
-            self.days[day] = (users, has_logins)
+            self.days[day] = (users, has_logins(events, window))
         return self.days[day]
 
 
@@ -139,10 +141,10 @@ def window_parts(engine: Engine, lake: EventLake, days: list[LakeDay], window: W
             kept.append(day_parts(engine, lake, lake_day, policy, users_of))
         else:
             events = engine.events(lake_day.files)
-            users, has_logins = users_of(lake_day.day)
+            users, logins = users_of(lake_day.day)
             raw.append((
-                note_day_parts(events, users, has_logins, policy, window.metrics_start, window.end),
-                account_day_parts(events, users, has_logins, policy, window.metrics_start, window.end),
+                note_day_parts(events, users, logins, policy, window.metrics_start, window.end),
+                account_day_parts(events, users, logins, policy, window.metrics_start, window.end),
             ))
     if not kept and not raw:
         return _no_parts(engine, window, policy)
@@ -167,9 +169,9 @@ def event_window_parts(engine: Engine, events: ir.Table, window: Window, policy:
         start = max(window.metrics_start, Window.for_day(day - timedelta(days=1), policy).end)
         end = min(window.end, day_window.end)
         users = user_activity(events, day_window)
-        has_logins = engine.execute(any_login(events, day_window)).num_rows > 0
-        notes.append(note_day_parts(events, users, has_logins, policy, start, end))
-        accounts.append(account_day_parts(events, users, has_logins, policy, start, end))
+        logins = has_logins(events, day_window)
+        notes.append(note_day_parts(events, users, logins, policy, start, end))
+        accounts.append(account_day_parts(events, users, logins, policy, start, end))
     if not notes:
         return _no_parts(engine, window, policy)
     return WindowParts(_stacked(notes), _stacked(accounts))
@@ -178,7 +180,7 @@ def event_window_parts(engine: Engine, events: ir.Table, window: Window, policy:
 def _no_parts(engine: Engine, window: Window, policy: Policy) -> WindowParts:
     events = engine.events([])
     users = user_activity(events, window)
-    return WindowParts(note_day_parts(events, users, False, policy), account_day_parts(events, users, False, policy))
+    return WindowParts(note_day_parts(events, users, ibis.literal(False), policy), account_day_parts(events, users, ibis.literal(False), policy))
 
 
 def _stacked(tables: list[ir.Table]) -> ir.Table:
@@ -194,9 +196,9 @@ def day_parts(engine: Engine, lake: EventLake, lake_day: LakeDay, policy: Policy
     if all(_stored_key(path) == key for path in paths):
         return paths
     events = engine.events(lake_day.files)
-    users, has_logins = users_of(lake_day.day)
+    users, logins = users_of(lake_day.day)
     metadata = {METADATA_KEY: json.dumps(key).encode()}
-    for path, parts in zip(paths, (note_day_parts(events, users, has_logins, policy), account_day_parts(events, users, has_logins, policy))):
+    for path, parts in zip(paths, (note_day_parts(events, users, logins, policy), account_day_parts(events, users, logins, policy))):
         write_parquet_atomically(engine.execute(parts).replace_schema_metadata(metadata), path)
     return paths
 

@@ -106,7 +106,8 @@ def user_activity(events: ir.Table, window: Window, among: ir.Table | None = Non
     """Per user who logged in (and is in `among`'s user_id, when given: the only users asked
     about): logins in the fan-activity window and in the inactivity window (both ending with the
     window's day)."""
-    logins = events.filter((events.event_type == "login") & (events.ts < utc_moment(window.end)))
+    since = min(window.fan_start, window.inactive_start)
+    logins = events.filter((events.event_type == "login") & (events.ts >= utc_moment(since)) & (events.ts < utc_moment(window.end)))
     if among is not None:
         logins = logins.filter(logins.user_id.isin(among.user_id))
     return logins.group_by("user_id").aggregate(
@@ -115,13 +116,14 @@ def user_activity(events: ir.Table, window: Window, among: ir.Table | None = Non
     )
 
 
-def any_login(events: ir.Table, window: Window) -> ir.Table:
-    """At most one login of the inactivity window ending with the window's day: without any, the
-    lake has no login data to judge inactivity by (see `note_day_parts`)."""
+def has_logins(events: ir.Table, window: Window) -> ir.BooleanScalar:
+    """Whether `events` hold any login of the inactivity window ending with the window's day:
+    without one there is no login data to judge inactivity by (see `note_day_parts`). A scalar
+    the day parts' query works out itself (at the first login found), not a query of its own."""
     logins = events.filter(
         (events.event_type == "login") & (events.ts >= utc_moment(window.inactive_start)) & (events.ts < utc_moment(window.end))
     )
-    return logins.select("user_id").limit(1)
+    return logins.select("user_id").limit(1).count() > 0
 
 
 def note_counts(events: ir.Table, policy: Policy, start: int | None = None, end: int | None = None) -> ir.Table:
@@ -167,17 +169,15 @@ def sum_parts(parts: ir.Table, key: str = "note_id") -> ir.Table:
     return parts.group_by(key).aggregate(**totals)
 
 
-def _suspicious(table: ir.Table, users: ir.Table, policy: Policy, has_logins: bool) -> ir.Table:
+def _suspicious(table: ir.Table, users: ir.Table, policy: Policy, logins_known: ir.BooleanValue) -> ir.Table:
     """Mark each engagement by a user younger than `new_account_days` or, when the lake has login
-    data, inactive (no login in `inactive_days`)."""
+    data (`logins_known`), inactive (no login in `inactive_days`)."""
     s = policy.signals
     joined = table.left_join(users, table.user_id == users.user_id).select(table, users.inactive_window_logins)
     epoch = joined.ts.epoch_seconds()
     created = joined.user_created_at.epoch_seconds()
     new_user = joined.user_created_at.notnull() & ((epoch - created) < s.new_account_days * DAY_SECONDS)
-    suspicious = new_user
-    if has_logins:
-        suspicious = suspicious | (joined.inactive_window_logins.fill_null(0) == 0)
+    suspicious = new_user | (logins_known & (joined.inactive_window_logins.fill_null(0) == 0))
     return joined.mutate(
         suspicious=ibis.ifelse(suspicious, 1, 0),
         bucket=(epoch // (s.burst_window_minutes * 60)).cast("int64"),
@@ -198,28 +198,28 @@ def _bursts(marked: ir.Table, key: str, policy: Policy) -> ir.Table:
     )
 
 
-def note_day_parts(events: ir.Table, users: ir.Table, has_logins: bool, policy: Policy, start: int | None = None, end: int | None = None) -> ir.Table:
+def note_day_parts(events: ir.Table, users: ir.Table, logins_known: ir.BooleanValue, policy: Policy, start: int | None = None, end: int | None = None) -> ir.Table:
     """One day's additive per-note parts: its `note_counts` stacked with the bursts of its
     engagement (likes, saves, comments). An engagement is suspicious when the user is new or,
     when the lake has login data, was inactive as of that day: `users` is the `user_activity`
-    of the same day and `has_logins` whether `any_login` finds one. Judged on the engagement's own
-    day, a day's parts never change once its events are in (they are kept, see
-    pipeline/day_counts.py), and a dormant account woken to like is caught even if it logs in
-    again later. A burst is counted within its day."""
+    of the same day and `logins_known` its `has_logins`. Judged on the engagement's own day, a
+    day's parts never change once its events are in (they are kept, see pipeline/day_counts.py),
+    and a dormant account woken to like is caught even if it logs in again later. A burst is
+    counted within its day."""
     engagement = events.filter(events.note_id.notnull() & events.event_type.isin(list(ENGAGEMENT_TYPES)))
     if start is not None:
         engagement = engagement.filter((engagement.ts >= utc_moment(start)) & (engagement.ts < utc_moment(end)))
-    bursts = _bursts(_suspicious(engagement, users, policy, has_logins), "note_id", policy)
+    bursts = _bursts(_suspicious(engagement, users, policy, logins_known), "note_id", policy)
     return _stack([note_counts(events, policy, start, end), bursts])
 
 
-def account_day_parts(events: ir.Table, users: ir.Table, has_logins: bool, policy: Policy, start: int | None = None, end: int | None = None) -> ir.Table:
+def account_day_parts(events: ir.Table, users: ir.Table, logins_known: ir.BooleanValue, policy: Policy, start: int | None = None, end: int | None = None) -> ir.Table:
     """One day's additive per-account parts: its follows and the follows inside bursts
     (purchased followers), judged as `note_day_parts` judges engagement."""
     follows = events.filter(events.event_type == "follow")
     if start is not None:
         follows = follows.filter((follows.ts >= utc_moment(start)) & (follows.ts < utc_moment(end)))
-    bursts = _bursts(_suspicious(follows, users, policy, has_logins), "account_id", policy)
+    bursts = _bursts(_suspicious(follows, users, policy, logins_known), "account_id", policy)
     return bursts.select("account_id", follows_window=bursts.engagement, burst_follows=bursts.burst_engagement)
 
 
