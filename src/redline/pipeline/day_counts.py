@@ -25,6 +25,8 @@ from zoneinfo import ZoneInfo
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from redline.policy import Policy
@@ -109,9 +111,19 @@ class DayUsers:
         self.days: dict[date, tuple[ir.Table, ir.BooleanScalar]] = {}
 
     def __call__(self, day: date) -> tuple[ir.Table, ir.BooleanScalar]:
-        if day not in self.days:
+        self.prepare([day])
+        return self.days[day]
+
+    def prepare(self, days: list[date]) -> None:
+        """Keep the activity of every day in `days` not kept yet, all in one table (a `day`
+        column tells them apart): one query however many days a first run digests."""
+        missing = sorted(set(days) - set(self.days))
+        if not missing:
+            return
+        events = self.events
+        per_day = []
+        for day in missing:
             window = Window.for_day(day, self.policy)
-            events = self.events
             day_start = Window.for_day(day - timedelta(days=1), self.policy).end
             that_day = events.filter((events.ts >= utc_moment(day_start)) & (events.ts < utc_moment(window.end)))
             among = ibis.union(
@@ -119,18 +131,19 @@ class DayUsers:
                 events.filter((events.event_type == "follow") & (events.ts < utc_moment(window.end))).select("user_id"),
                 distinct=False,
             )
-            users = self.keep.enter_context(self.engine.kept(user_activity(events, window, among)))
-            self.days[day] = (users, has_logins(events, window))
-        return self.days[day]
+            per_day.append(user_activity(events, window, among).mutate(day=ibis.literal(day)))
+        kept = self.keep.enter_context(self.engine.kept(_stacked(per_day)))
+        for day in missing:
+            self.days[day] = (kept.filter(kept.day == ibis.literal(day)).drop("day"), has_logins(events, Window.for_day(day, self.policy)))
 
 
 def window_parts(engine: Engine, lake: EventLake, days: list[LakeDay], window: Window, policy: Policy, users_of: DayUsers) -> WindowParts:
     """The day parts of the metrics window: kept ones where a whole day lies inside the window
-    (computed now when missing or stale), from raw events where a day straddles an edge.
-    `sum_parts` adds them up (`note_signals` does, in the same pass as its other per-note
+    (the missing or stale ones computed now, together), from raw events where a day straddles an
+    edge. `sum_parts` adds them up (`note_signals` does, in the same pass as its other per-note
     tables)."""
     start, end = _naive_utc(window.metrics_start), _naive_utc(window.end)
-    kept: list[tuple[Path, Path]] = []
+    whole: list[LakeDay] = []
     raw: list[tuple[ir.Table, ir.Table]] = []
     for lake_day in days:
         if lake_day.rows == 0:
@@ -138,7 +151,7 @@ def window_parts(engine: Engine, lake: EventLake, days: list[LakeDay], window: W
         if lake_day.first is not None and (lake_day.last < start or lake_day.first >= end):
             continue  # nothing of this day is in the window
         if lake_day.first is not None and start <= lake_day.first and lake_day.last < end:
-            kept.append(day_parts(engine, lake, lake_day, policy, users_of))
+            whole.append(lake_day)
         else:
             events = engine.events(lake_day.files)
             users, logins = users_of(lake_day.day)
@@ -146,6 +159,7 @@ def window_parts(engine: Engine, lake: EventLake, days: list[LakeDay], window: W
                 note_day_parts(events, users, logins, policy, window.metrics_start, window.end),
                 account_day_parts(events, users, logins, policy, window.metrics_start, window.end),
             ))
+    kept = kept_day_parts(engine, lake, whole, policy, users_of)
     if not kept and not raw:
         return _no_parts(engine, window, policy)
     notes = ([engine.parquet([paths[0] for paths in kept])] if kept else []) + [part[0] for part in raw]
@@ -187,20 +201,36 @@ def _stacked(tables: list[ir.Table]) -> ir.Table:
     return tables[0] if len(tables) == 1 else ibis.union(*tables, distinct=False)
 
 
-def day_parts(engine: Engine, lake: EventLake, lake_day: LakeDay, policy: Policy, users_of: DayUsers) -> tuple[Path, Path]:
-    """The day's parts files (notes, accounts), computed now if missing or no longer matching
-    the day's files, the inactivity window's files or the policy."""
-    directory = counts_dir(lake) / f"day={lake_day.day.isoformat()}"
-    paths = (directory / "notes.parquet", directory / "accounts.parquet")
-    key = _key(lake, lake_day, policy)
-    if all(_stored_key(path) == key for path in paths):
-        return paths
-    events = engine.events(lake_day.files)
-    users, logins = users_of(lake_day.day)
-    metadata = {METADATA_KEY: json.dumps(key).encode()}
-    for path, parts in zip(paths, (note_day_parts(events, users, logins, policy), account_day_parts(events, users, logins, policy))):
-        write_parquet_atomically(engine.execute(parts).replace_schema_metadata(metadata), path)
-    return paths
+def kept_day_parts(engine: Engine, lake: EventLake, days: list[LakeDay], policy: Policy, users_of: DayUsers) -> list[tuple[Path, Path]]:
+    """Each day's parts files (notes, accounts). The days whose files are missing or no longer
+    match the day's files, the inactivity window's files or the policy are computed now, all in
+    one query per kind (a `day` column tells them apart, each day judged with its own users'
+    activity): on a small lake compiling a query costs more than running it, and a first run
+    digests every day of the window."""
+    paths = {lake_day.day: _parts_paths(lake, lake_day.day) for lake_day in days}
+    keys = {lake_day.day: _key(lake, lake_day, policy) for lake_day in days}
+    stale = [lake_day for lake_day in days if not all(_stored_key(path) == keys[lake_day.day] for path in paths[lake_day.day])]
+    if stale:
+        users_of.prepare([lake_day.day for lake_day in stale])
+        notes, accounts = [], []
+        for lake_day in stale:
+            events = engine.events(lake_day.files)
+            users, logins = users_of(lake_day.day)
+            day = ibis.literal(lake_day.day)
+            notes.append(note_day_parts(events, users, logins, policy).mutate(day=day))
+            accounts.append(account_day_parts(events, users, logins, policy).mutate(day=day))
+        for position, parts in enumerate((notes, accounts)):
+            table = engine.execute(_stacked(parts))
+            for lake_day in stale:
+                of_day = table.filter(pc.equal(table.column("day"), pa.scalar(lake_day.day, pa.date32()))).drop_columns(["day"])
+                metadata = {METADATA_KEY: json.dumps(keys[lake_day.day]).encode()}
+                write_parquet_atomically(of_day.replace_schema_metadata(metadata), paths[lake_day.day][position])
+    return [paths[lake_day.day] for lake_day in days]
+
+
+def _parts_paths(lake: EventLake, day: date) -> tuple[Path, Path]:
+    directory = counts_dir(lake) / f"day={day.isoformat()}"
+    return directory / "notes.parquet", directory / "accounts.parquet"
 
 
 def _key(lake: EventLake, lake_day: LakeDay, policy: Policy) -> dict:

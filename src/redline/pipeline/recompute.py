@@ -117,8 +117,8 @@ def lake_window(engine: Engine, lake: EventLake, window: Window, policy: Policy,
     follows_all = engine.events(follow_files) if follow_files != window_files else events
     follows = follows_all.filter(follows_all.event_type.isin(["follow", "unfollow"]))
     users_of = DayUsers(engine, lake, window.day, policy, keep)
-    users, _ = users_of(window.day)
     parts = window_parts(engine, lake, days, window, policy, users_of)
+    users, _ = users_of(window.day)  # (kept already when the day's parts were just computed)
     return LakeWindow(days, events, follows, parts, users)
 
 
