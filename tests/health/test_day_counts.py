@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 
 from redline.events.schema import EVENT_SCHEMA
-from redline.pipeline.day_counts import DayUsers, counts_dir, event_window_parts, lake_days, window_parts
+from redline.pipeline.day_counts import counts_dir, event_window_parts, lake_days, window_parts
 from redline.policy import load_policy
 from redline.signals.engines import DuckDBEngine
 from redline.signals.expressions import Window, sum_parts
@@ -68,8 +68,7 @@ def _assert_same_counts(got: pa.Table, expected: pa.Table) -> None:
 
 def _counts(engine, lake, window, policy) -> pa.Table:
     days = lake_days(lake, window.first_day_needed, window.day)
-    with ExitStack() as keep:
-        return engine.execute(sum_parts(window_parts(engine, lake, days, window, policy, DayUsers(engine, lake, window.day, policy, keep)).notes))
+    return engine.execute(sum_parts(window_parts(engine, lake, days, window, policy).notes))
 
 
 def _raw(engine, lake, window, policy) -> pa.Table:

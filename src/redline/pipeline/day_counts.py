@@ -1,8 +1,8 @@
 """Each lake day's additive parts, kept beside the lake so that the daily job digests one new
 day of events instead of the whole metrics window (30 days by default).
 
-A day's parts are its per-note counts and engagement bursts (`note_day_parts`) and its
-per-account follow bursts (`account_day_parts`), judged against the users' login activity as of
+A day's parts (`day_parts`) are its per-note counts and engagement bursts and its per-account
+follow bursts, each engagement judged against the user's logins of the inactivity window ending
 that day. They are written once, to `<home>/lake/note_counts/day=D/{notes,accounts}.parquet`, and
 reused while they still describe that day: the files' metadata names the lake files they were
 computed from (the day's, and those of the inactivity window before it, whose logins decide who
@@ -17,11 +17,10 @@ filtered by time. Parts are sums, so adding the days' parts gives the window's e
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import ibis
 import ibis.expr.types as ir
@@ -31,11 +30,11 @@ import pyarrow.parquet as pq
 
 from redline.policy import Policy
 from redline.signals.engines import Engine
-from redline.signals.expressions import ENGAGEMENT_TYPES, Window, account_day_parts, has_logins, note_day_parts, user_activity, utc_moment
+from redline.signals.expressions import Window, day_parts, local_day
 from redline.store.lake import EventLake
 from redline.store.parquet_files import write_parquet_atomically
 
-FORMAT = 2  # 2: bursts judged per day joined the counts; follow bursts per account
+FORMAT = 2  # 2: the day's bursts joined its counts; follow bursts per account
 METADATA_KEY = b"redline.day_counts"
 
 
@@ -92,52 +91,11 @@ def counts_dir(lake: EventLake) -> Path:
 class WindowParts:
     """The metrics window's day parts, stacked (a note or account has a row per part)."""
 
-    notes: ir.Table  # note_day_parts
-    accounts: ir.Table  # account_day_parts
+    notes: ir.Table  # day_parts per note, without the day
+    accounts: ir.Table  # day_parts per account, without the day
 
 
-class DayUsers:
-    """`user_activity` as of each day asked for (and `has_logins`, whether inactivity can be
-    judged that day), computed from the lake's files up to `last` once per run and kept in the
-    engine until `keep` closes. Only the users asked about are kept: those who liked, saved,
-    commented or followed that day (their day parts) and everyone who ever followed (fans, for
-    the account signals); most users who log in do neither."""
-
-    def __init__(self, engine: Engine, lake: EventLake, last: date, policy: Policy, keep: ExitStack):
-        self.engine, self.policy, self.keep = engine, policy, keep
-        # One relation for every day asked about, each narrowed by time: registering the files
-        # anew for each day costs more than the day's own query on a small lake.
-        self.events = engine.events(lake.files(None, last))
-        self.days: dict[date, tuple[ir.Table, ir.BooleanScalar]] = {}
-
-    def __call__(self, day: date) -> tuple[ir.Table, ir.BooleanScalar]:
-        self.prepare([day])
-        return self.days[day]
-
-    def prepare(self, days: list[date]) -> None:
-        """Keep the activity of every day in `days` not kept yet, all in one table (a `day`
-        column tells them apart): one query however many days a first run digests."""
-        missing = sorted(set(days) - set(self.days))
-        if not missing:
-            return
-        events = self.events
-        per_day = []
-        for day in missing:
-            window = Window.for_day(day, self.policy)
-            day_start = Window.for_day(day - timedelta(days=1), self.policy).end
-            that_day = events.filter((events.ts >= utc_moment(day_start)) & (events.ts < utc_moment(window.end)))
-            among = ibis.union(
-                that_day.filter(that_day.event_type.isin([*ENGAGEMENT_TYPES, "follow"])).select("user_id"),
-                events.filter((events.event_type == "follow") & (events.ts < utc_moment(window.end))).select("user_id"),
-                distinct=False,
-            )
-            per_day.append(user_activity(events, window, among).mutate(day=ibis.literal(day)))
-        kept = self.keep.enter_context(self.engine.kept(_stacked(per_day)))
-        for day in missing:
-            self.days[day] = (kept.filter(kept.day == ibis.literal(day)).drop("day"), has_logins(events, Window.for_day(day, self.policy)))
-
-
-def window_parts(engine: Engine, lake: EventLake, days: list[LakeDay], window: Window, policy: Policy, users_of: DayUsers) -> WindowParts:
+def window_parts(engine: Engine, lake: EventLake, days: list[LakeDay], window: Window, policy: Policy) -> WindowParts:
     """The day parts of the metrics window: kept ones where a whole day lies inside the window
     (the missing or stale ones computed now, together), from raw events where a day straddles an
     edge. `sum_parts` adds them up (`note_signals` does, in the same pass as its other per-note
@@ -153,79 +111,94 @@ def window_parts(engine: Engine, lake: EventLake, days: list[LakeDay], window: W
         if lake_day.first is not None and start <= lake_day.first and lake_day.last < end:
             whole.append(lake_day)
         else:
-            events = engine.events(lake_day.files)
-            users, logins = users_of(lake_day.day)
-            raw.append((
-                note_day_parts(events, users, logins, policy, window.metrics_start, window.end),
-                account_day_parts(events, users, logins, policy, window.metrics_start, window.end),
-            ))
-    kept = kept_day_parts(engine, lake, whole, policy, users_of)
+            # Every event of the day's files counts for that day, wherever its time falls.
+            events = engine.events(lake_day.files).mutate(day=ibis.literal(lake_day.day, type="date"))
+            notes, accounts = day_parts(events, _logins(engine, lake, [lake_day.day], policy), policy, window.metrics_start, window.end)
+            raw.append((notes.drop("day"), accounts.drop("day")))
+    kept = kept_day_parts(engine, lake, whole, policy)
     if not kept and not raw:
-        return _no_parts(engine, window, policy)
+        return _no_parts(engine, policy)
     notes = ([engine.parquet([paths[0] for paths in kept])] if kept else []) + [part[0] for part in raw]
     accounts = ([engine.parquet([paths[1] for paths in kept])] if kept else []) + [part[1] for part in raw]
     return WindowParts(_stacked(notes), _stacked(accounts))
 
 
 def event_window_parts(engine: Engine, events: ir.Table, window: Window, policy: Policy) -> WindowParts:
-    """The day parts of the metrics window computed from an events table of any days, a part per
-    local day with note or follow events: for small in-memory data (the daily job keeps its parts
-    per lake day instead)."""
-    inside = events.filter(
-        (events.note_id.notnull() | (events.event_type == "follow"))
-        & (events.ts >= utc_moment(window.metrics_start)) & (events.ts < utc_moment(window.end))
-    )
-    zone = ZoneInfo(policy.signals.timezone)
-    moments = engine.execute(inside.select("ts").distinct()).column("ts").to_pylist()
-    notes, accounts = [], []
-    for day in sorted({moment.replace(tzinfo=timezone.utc).astimezone(zone).date() for moment in moments}):
-        day_window = Window.for_day(day, policy)
-        start = max(window.metrics_start, Window.for_day(day - timedelta(days=1), policy).end)
-        end = min(window.end, day_window.end)
-        users = user_activity(events, day_window)
-        logins = has_logins(events, day_window)
-        notes.append(note_day_parts(events, users, logins, policy, start, end))
-        accounts.append(account_day_parts(events, users, logins, policy, start, end))
-    if not notes:
-        return _no_parts(engine, window, policy)
-    return WindowParts(_stacked(notes), _stacked(accounts))
+    """The day parts of the metrics window computed from an events table of any days, each event
+    on its local day: for small in-memory data (the daily job keeps its parts per lake day)."""
+    days = [window.day - timedelta(days=back) for back in range(policy.signals.metrics_window_days)]
+    dated = events.mutate(day=local_day(events.ts, days, policy))
+    notes, accounts = day_parts(dated.filter(dated.day.notnull()), _logins_of(events, days, policy), policy)
+    return WindowParts(notes.drop("day"), accounts.drop("day"))
 
 
-def _no_parts(engine: Engine, window: Window, policy: Policy) -> WindowParts:
-    events = engine.events([])
-    users = user_activity(events, window)
-    return WindowParts(note_day_parts(events, users, ibis.literal(False), policy), account_day_parts(events, users, ibis.literal(False), policy))
+def _logins(engine: Engine, lake: EventLake, days: list[date], policy: Policy) -> ir.Table:
+    """The lake's login events that judge `days` (from the inactivity window before the first
+    on), each with its local day."""
+    first = min(days) - timedelta(days=policy.signals.inactive_days - 1)
+    return _logins_of(engine.events(lake.files(first, max(days))), days, policy)
+
+
+def _logins_of(events: ir.Table, days: list[date], policy: Policy) -> ir.Table:
+    span = policy.signals.inactive_days - 1
+    first, last = min(days) - timedelta(days=span), max(days)
+    login_days = [first + timedelta(days=k) for k in range((last - first).days + 1)]
+    logins = events.filter(events.event_type == "login")
+    dated = logins.mutate(day=local_day(logins.ts, login_days, policy))
+    return dated.filter(dated.day.notnull())
+
+
+def _no_parts(engine: Engine, policy: Policy) -> WindowParts:
+    events = engine.events([]).mutate(day=ibis.null("date"))
+    notes, accounts = day_parts(events, events, policy)
+    return WindowParts(notes.drop("day"), accounts.drop("day"))
 
 
 def _stacked(tables: list[ir.Table]) -> ir.Table:
     return tables[0] if len(tables) == 1 else ibis.union(*tables, distinct=False)
 
 
-def kept_day_parts(engine: Engine, lake: EventLake, days: list[LakeDay], policy: Policy, users_of: DayUsers) -> list[tuple[Path, Path]]:
+def kept_day_parts(engine: Engine, lake: EventLake, days: list[LakeDay], policy: Policy) -> list[tuple[Path, Path]]:
     """Each day's parts files (notes, accounts). The days whose files are missing or no longer
     match the day's files, the inactivity window's files or the policy are computed now, all in
-    one query per kind (a `day` column tells them apart, each day judged with its own users'
-    activity): on a small lake compiling a query costs more than running it, and a first run
-    digests every day of the window."""
+    one query per kind (a `day` column tells them apart): a first run digests every day of the
+    window, and on a small lake compiling a query costs more than running it."""
     paths = {lake_day.day: _parts_paths(lake, lake_day.day) for lake_day in days}
     keys = {lake_day.day: _key(lake, lake_day, policy) for lake_day in days}
     stale = [lake_day for lake_day in days if not all(_stored_key(path) == keys[lake_day.day] for path in paths[lake_day.day])]
-    if stale:
-        users_of.prepare([lake_day.day for lake_day in stale])
-        notes, accounts = [], []
-        for lake_day in stale:
-            events = engine.events(lake_day.files)
-            users, logins = users_of(lake_day.day)
-            day = ibis.literal(lake_day.day)
-            notes.append(note_day_parts(events, users, logins, policy).mutate(day=day))
-            accounts.append(account_day_parts(events, users, logins, policy).mutate(day=day))
-        for position, parts in enumerate((notes, accounts)):
-            table = engine.execute(_stacked(parts))
-            for lake_day in stale:
-                of_day = table.filter(pc.equal(table.column("day"), pa.scalar(lake_day.day, pa.date32()))).drop_columns(["day"])
-                metadata = {METADATA_KEY: json.dumps(keys[lake_day.day]).encode()}
-                write_parquet_atomically(of_day.replace_schema_metadata(metadata), paths[lake_day.day][position])
+    for chunk in _chunks(stale):
+        events = engine.events([path for lake_day in chunk for path in lake_day.files])
+        chunk_days = [lake_day.day for lake_day in chunk]
+        dated = events.mutate(day=local_day(events.ts, chunk_days, policy))
+        with ExitStack() as kept:
+            parts = day_parts(dated.filter(dated.day.notnull()), _logins(engine, lake, chunk_days, policy), policy,
+                              keep=lambda table: kept.enter_context(engine.kept(table)))
+            for position, kind in enumerate(parts):
+                table = engine.execute(kind)
+                for day in chunk_days:
+                    of_day = table.filter(pc.equal(table.column("day"), pa.scalar(day, pa.date32()))).drop_columns(["day"])
+                    metadata = {METADATA_KEY: json.dumps(keys[day]).encode()}
+                    write_parquet_atomically(of_day.replace_schema_metadata(metadata), paths[day][position])
     return [paths[lake_day.day] for lake_day in days]
+
+
+# Days digested together hold at most about this many events (a day more than that goes alone):
+# enough for a small lake's whole window in one query, while a large lake's first run keeps the
+# engine's memory near a day's worth (six days of 2.9 M events at once peaked at 3.5 GB).
+DIGEST_EVENTS = 4_000_000
+
+
+def _chunks(days: list[LakeDay]) -> list[list[LakeDay]]:
+    chunks: list[list[LakeDay]] = []
+    size = 0
+    for lake_day in days:
+        if chunks and size + lake_day.rows <= DIGEST_EVENTS:
+            chunks[-1].append(lake_day)
+            size += lake_day.rows
+        else:
+            chunks.append([lake_day])
+            size = lake_day.rows
+    return chunks
 
 
 def _parts_paths(lake: EventLake, day: date) -> tuple[Path, Path]:

@@ -23,7 +23,7 @@ from redline.health.deductions import deductions_for
 from redline.health.model import COMPONENTS, INDICATORS
 from redline.health.score import note_bonus_flags, note_weights, score_accounts, score_notes
 from redline.home import DataHome
-from redline.pipeline.day_counts import DayUsers, LakeDay, WindowParts, event_window_parts, lake_days, window_parts
+from redline.pipeline.day_counts import LakeDay, WindowParts, event_window_parts, lake_days, window_parts
 from redline.pipeline.textchecks import refresh_comment_labels, refresh_note_checks
 from redline.policy import Policy
 from redline.signals.engines import Engine, make_engine
@@ -106,19 +106,19 @@ class LakeWindow:
 
 
 def lake_window(engine: Engine, lake: EventLake, window: Window, policy: Policy, keep: ExitStack) -> LakeWindow:
-    """The lake's side of the signals, computed now where it is dear: the users' login activity
-    as of the day is kept in the engine until `keep` closes, and a day without kept parts
-    (usually just the new one) is digested with it. Needs nothing from the store, so it can run
-    while the store is read."""
+    """The lake's side of the signals, computed now where it is dear: a day without kept parts
+    (usually just the new one) is digested, and the fans' login activity as of the day is kept
+    in the engine until `keep` closes. Needs nothing from the store, so it can run while the
+    store is read."""
     days = lake_days(lake, window.first_day_needed, window.day)
     window_files = [path for lake_day in days for path in lake_day.files]
     follow_files = lake.files(None, window.day)
     events = engine.events(window_files)
     follows_all = engine.events(follow_files) if follow_files != window_files else events
     follows = follows_all.filter(follows_all.event_type.isin(["follow", "unfollow"]))
-    users_of = DayUsers(engine, lake, window.day, policy, keep)
-    parts = window_parts(engine, lake, days, window, policy, users_of)
-    users, _ = users_of(window.day)  # (kept already when the day's parts were just computed)
+    parts = window_parts(engine, lake, days, window, policy)
+    # The fans' login activity (the only users the account signals ask about).
+    users = keep.enter_context(engine.kept(user_activity(events, window, among=follows)))
     return LakeWindow(days, events, follows, parts, users)
 
 

@@ -1,8 +1,8 @@
 """All behavioural metrics of SPEC R-SIG as Ibis expressions (one definition, any backend).
 
 Inputs (`SignalTables`): the lake's events of the window, the follow/unfollow events of all
-history (fans), each day's additive parts (`note_day_parts`, `account_day_parts`: counts and
-bursts, which the daily job keeps per lake day), and the store's notes, fans' interests and
+history (fans), each day's additive parts (`day_parts`: counts and bursts, which the daily job
+keeps per lake day), and the store's notes, fans' interests and
 comment labels. Outputs: one row per note and one row per account, with every number the
 indicators read. A metric whose sample is too small (policy `signals.min_*`) is NULL = unknown,
 never 0.
@@ -22,6 +22,7 @@ them with UTC literals, and epoch seconds are computed only where arithmetic nee
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -83,8 +84,8 @@ class SignalTables:
     fan_interests: ir.Table  # account_id, interest, share
     comments: ir.Table  # note_id, negative (int 0/1), question (int 0/1)
     users: ir.Table  # user_activity() as of the day computed (its fans' activity)
-    note_parts: ir.Table  # note_day_parts() of the metrics window's days, stacked (pipeline/day_counts.py keeps them per lake day)
-    account_parts: ir.Table  # account_day_parts() of the same days, stacked
+    note_parts: ir.Table  # day_parts() per note of the metrics window's days, stacked, no day column (pipeline/day_counts.py keeps them per lake day)
+    account_parts: ir.Table  # day_parts() per account of the same days, stacked
 
 
 def _count(table: ir.Table, condition: ir.BooleanValue) -> ir.IntegerScalar:
@@ -105,7 +106,7 @@ def utc_moment(epoch: int) -> ir.TimestampScalar:
 def user_activity(events: ir.Table, window: Window, among: ir.Table | None = None) -> ir.Table:
     """Per user who logged in (and is in `among`'s user_id, when given: the only users asked
     about): logins in the fan-activity window and in the inactivity window (both ending with the
-    window's day)."""
+    window's day). The account signals read it for the fans."""
     since = min(window.fan_start, window.inactive_start)
     logins = events.filter((events.event_type == "login") & (events.ts >= utc_moment(since)) & (events.ts < utc_moment(window.end)))
     if among is not None:
@@ -116,20 +117,10 @@ def user_activity(events: ir.Table, window: Window, among: ir.Table | None = Non
     )
 
 
-def has_logins(events: ir.Table, window: Window) -> ir.BooleanScalar:
-    """Whether `events` hold any login of the inactivity window ending with the window's day:
-    without one there is no login data to judge inactivity by (see `note_day_parts`). A scalar
-    the day parts' query works out itself (at the first login found), not a query of its own."""
-    logins = events.filter(
-        (events.event_type == "login") & (events.ts >= utc_moment(window.inactive_start)) & (events.ts < utc_moment(window.end))
-    )
-    return logins.select("user_id").limit(1).count() > 0
-
-
 def note_counts(events: ir.Table, policy: Policy, start: int | None = None, end: int | None = None) -> ir.Table:
-    """Per note, the additive counts of its events (in [start, end) when given): sums over any
-    split of the events add up to the counts of the whole, so a day's counts can be kept and
-    added to the other days' (see `sum_parts`)."""
+    """Per note (and day, when `events` carry a `day` column), the additive counts of its events
+    (in [start, end) when given): sums over any split of the events add up to the counts of the
+    whole, so a day's counts can be kept and added to the other days' (see `sum_parts`)."""
     s = policy.signals
     ne = events.filter(events.note_id.notnull())
     if start is not None:
@@ -137,7 +128,7 @@ def note_counts(events: ir.Table, policy: Policy, start: int | None = None, end:
     kind = ne.event_type
     watch = kind == "watch"
     timed = kind.isin(["dwell", "watch"])
-    return ne.group_by("note_id").aggregate(
+    return ne.group_by(_keyed("note_id", ne)).aggregate(
         events=ne.count().cast("int64"),
         impressions=_count(ne, kind == "impression"),
         reads=_count(ne, kind == "read"),
@@ -156,8 +147,8 @@ def note_counts(events: ir.Table, policy: Policy, start: int | None = None, end:
 
 
 def sum_parts(parts: ir.Table, key: str = "note_id") -> ir.Table:
-    """Additive parts (`note_counts`, `note_day_parts`, `account_day_parts` of several slices of
-    the events, stacked) added up per `key`."""
+    """Additive parts (`note_counts`, `day_parts` of several slices of the events, stacked)
+    added up per `key`."""
     totals = {}
     for name in parts.columns:
         column = parts[name]
@@ -169,15 +160,53 @@ def sum_parts(parts: ir.Table, key: str = "note_id") -> ir.Table:
     return parts.group_by(key).aggregate(**totals)
 
 
-def _suspicious(table: ir.Table, users: ir.Table, policy: Policy, logins_known: ir.BooleanValue) -> ir.Table:
-    """Mark each engagement by a user younger than `new_account_days` or, when the lake has login
-    data (`logins_known`), inactive (no login in `inactive_days`)."""
+def _keyed(key: str, table: ir.Table) -> list[str]:
+    """`key`, and the day when the rows carry one (parts of several days computed together)."""
+    return [key, "day"] if "day" in table.columns else [key]
+
+
+def local_day(ts: ir.TimestampValue, days: list[date], policy: Policy) -> ir.DateValue:
+    """The calendar day (in the policy's zone) of each moment, among `days`; NULL outside them.
+    Compared with each day's first moment, so it holds in any zone, summer time included."""
+    starts = sorted((Window.for_day(day - timedelta(days=1), policy).end, day) for day in days)
+    if not starts:
+        return ibis.null("date")
+    last_end = Window.for_day(starts[-1][1], policy).end
+    branches = [(ts >= utc_moment(start), ibis.literal(day, type="date")) for start, day in reversed(starts)]
+    return ibis.ifelse(ts < utc_moment(last_end), ibis.cases(*branches, else_=ibis.null("date")), ibis.null("date"))
+
+
+def day_activity(acting: ir.Table, logins: ir.Table, policy: Policy) -> ir.Table:
+    """For each user and day of `acting` (user_id, day: who liked, saved, commented or followed
+    when): `inactive` when the lake has logins in the inactivity window ending that day (else
+    inactivity cannot be judged) and the user has none. `logins`: login events with the `day`
+    they fall on, from `inactive_days` before the first day on."""
+    span = ibis.interval(days=policy.signals.inactive_days - 1)
+    pairs = acting.select("user_id", "day").distinct()
+    # Only the logins of the users asked about: most users who log in neither engage nor follow.
+    asked = logins.filter(logins.user_id.isin(pairs.user_id))
+    login_days = asked.select("user_id", login_day=asked.day).distinct()
+    seen = pairs.join(
+        login_days, (pairs.user_id == login_days.user_id) & (login_days.login_day <= pairs.day) & (login_days.login_day >= pairs.day - span)
+    ).select(pairs.user_id, pairs.day).distinct().mutate(seen=ibis.literal(1))
+    any_login = logins.select(login_day=logins.day).distinct()
+    days = pairs.select("day").distinct()
+    judged = days.join(any_login, (any_login.login_day <= days.day) & (any_login.login_day >= days.day - span)).select(days.day).distinct()
+    judged = judged.mutate(judged=ibis.literal(1))
+    marked = pairs.left_join(seen, (pairs.user_id == seen.user_id) & (pairs.day == seen.day)).select(pairs, seen.seen)
+    marked = marked.left_join(judged, marked.day == judged.day).select(marked, judged.judged)
+    return marked.select("user_id", "day", inactive=marked.judged.notnull() & marked.seen.isnull())
+
+
+def _suspicious(table: ir.Table, activity: ir.Table, policy: Policy) -> ir.Table:
+    """Mark each engagement by a user younger than `new_account_days` or inactive on its day
+    (`day_activity`)."""
     s = policy.signals
-    joined = table.left_join(users, table.user_id == users.user_id).select(table, users.inactive_window_logins)
+    joined = table.left_join(activity, (table.user_id == activity.user_id) & (table.day == activity.day)).select(table, activity.inactive)
     epoch = joined.ts.epoch_seconds()
     created = joined.user_created_at.epoch_seconds()
     new_user = joined.user_created_at.notnull() & ((epoch - created) < s.new_account_days * DAY_SECONDS)
-    suspicious = new_user | (logins_known & (joined.inactive_window_logins.fill_null(0) == 0))
+    suspicious = new_user | joined.inactive.fill_null(False)
     return joined.mutate(
         suspicious=ibis.ifelse(suspicious, 1, 0),
         bucket=(epoch // (s.burst_window_minutes * 60)).cast("int64"),
@@ -185,12 +214,14 @@ def _suspicious(table: ir.Table, users: ir.Table, policy: Policy, logins_known: 
 
 
 def _bursts(marked: ir.Table, key: str, policy: Policy) -> ir.Table:
-    """Per key: engagement, suspicious engagement and engagement inside bursts (a time bucket with
-    ≥ burst_min_events of which ≥ burst_suspicious_share come from suspicious users)."""
+    """Per key and day: engagement, suspicious engagement and engagement inside bursts (a time
+    bucket with ≥ burst_min_events of which ≥ burst_suspicious_share come from suspicious
+    users). A bucket is counted within its day."""
     s = policy.signals
-    buckets = marked.group_by([key, "bucket"]).aggregate(n=marked.count(), s=marked.suspicious.sum().cast("int64"))
+    keys = _keyed(key, marked)
+    buckets = marked.group_by([*keys, "bucket"]).aggregate(n=marked.count(), s=marked.suspicious.sum().cast("int64"))
     is_burst = (buckets.n >= s.burst_min_events) & (buckets.s.cast("float64") >= buckets.n.cast("float64") * s.burst_suspicious_share)
-    return buckets.group_by(key).aggregate(
+    return buckets.group_by(keys).aggregate(
         engagement=buckets.n.sum().cast("int64"),
         suspicious_engagement=buckets.s.sum().cast("int64"),
         burst_engagement=ibis.ifelse(is_burst, buckets.n, 0).sum().cast("int64"),
@@ -198,29 +229,44 @@ def _bursts(marked: ir.Table, key: str, policy: Policy) -> ir.Table:
     )
 
 
-def note_day_parts(events: ir.Table, users: ir.Table, logins_known: ir.BooleanValue, policy: Policy, start: int | None = None, end: int | None = None) -> ir.Table:
-    """One day's additive per-note parts: its `note_counts` stacked with the bursts of its
-    engagement (likes, saves, comments). An engagement is suspicious when the user is new or,
-    when the lake has login data, was inactive as of that day: `users` is the `user_activity`
-    of the same day and `logins_known` its `has_logins`. Judged on the engagement's own day, a
-    day's parts never change once its events are in (they are kept, see pipeline/day_counts.py),
-    and a dormant account woken to like is caught even if it logs in again later. A burst is
-    counted within its day."""
-    engagement = events.filter(events.note_id.notnull() & events.event_type.isin(list(ENGAGEMENT_TYPES)))
-    if start is not None:
-        engagement = engagement.filter((engagement.ts >= utc_moment(start)) & (engagement.ts < utc_moment(end)))
-    bursts = _bursts(_suspicious(engagement, users, policy, logins_known), "note_id", policy)
-    return _stack([note_counts(events, policy, start, end), bursts])
+def _acting(events: ir.Table) -> ir.Table:
+    return events.filter(
+        (events.note_id.notnull() & events.event_type.isin(list(ENGAGEMENT_TYPES))) | (events.event_type == "follow")
+    )
 
 
-def account_day_parts(events: ir.Table, users: ir.Table, logins_known: ir.BooleanValue, policy: Policy, start: int | None = None, end: int | None = None) -> ir.Table:
-    """One day's additive per-account parts: its follows and the follows inside bursts
-    (purchased followers), judged as `note_day_parts` judges engagement."""
-    follows = events.filter(events.event_type == "follow")
+def day_parts(
+    events: ir.Table,
+    logins: ir.Table,
+    policy: Policy,
+    start: int | None = None,
+    end: int | None = None,
+    keep: Callable[[ir.Table], ir.Table] | None = None,
+) -> tuple[ir.Table, ir.Table]:
+    """Each day's additive parts, per note (`note_counts` stacked with the bursts of the day's
+    likes, saves and comments) and per account (follows and the follows inside bursts:
+    purchased followers), with a `day` column. `events` carry the `day` each belongs to (see
+    `local_day`) and are taken in [start, end) when given; `logins` are login events with
+    their `day`, from `inactive_days` before the first day on.
+
+    An engagement or follow is suspicious when the user is new or was inactive on its own day
+    (`day_activity`): a day's parts never change once its events are in (they are kept, see
+    pipeline/day_counts.py), and a dormant account woken to like is caught even if it logs in
+    again later. `keep`, when given, keeps the users' activity in the engine (both kinds of
+    parts read it)."""
     if start is not None:
-        follows = follows.filter((follows.ts >= utc_moment(start)) & (follows.ts < utc_moment(end)))
-    bursts = _bursts(_suspicious(follows, users, policy, logins_known), "account_id", policy)
-    return bursts.select("account_id", follows_window=bursts.engagement, burst_follows=bursts.burst_engagement)
+        events = events.filter((events.ts >= utc_moment(start)) & (events.ts < utc_moment(end)))
+    acting = _acting(events)
+    activity = day_activity(acting, logins, policy)
+    if keep is not None:
+        activity = keep(activity)
+    engagement = acting.filter(acting.event_type != "follow")
+    follows = acting.filter(acting.event_type == "follow")
+    note_bursts = _bursts(_suspicious(engagement, activity, policy), "note_id", policy)
+    follow_bursts = _bursts(_suspicious(follows, activity, policy), "account_id", policy)
+    notes = _stack([note_counts(events, policy), note_bursts])
+    accounts = follow_bursts.select("account_id", "day", follows_window=follow_bursts.engagement, burst_follows=follow_bursts.burst_engagement)
+    return notes, accounts
 
 
 def _stack(tables: list[ir.Table]) -> ir.Table:
