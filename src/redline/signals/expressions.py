@@ -230,6 +230,7 @@ def _bursts(marked: ir.Table, key: str, policy: Policy) -> ir.Table:
 
 
 def _acting(events: ir.Table) -> ir.Table:
+    """The events that can be bought: likes, saves and comments on notes, and follows."""
     return events.filter(
         (events.note_id.notnull() & events.event_type.isin(list(ENGAGEMENT_TYPES))) | (events.event_type == "follow")
     )
