@@ -97,7 +97,7 @@ def _ratio(numerator: ir.NumericValue, denominator: ir.NumericValue, enough: ir.
     return ibis.ifelse(enough & (denominator > 0), numerator.cast("float64") / denominator.cast("float64"), ibis.null("float64"))
 
 
-def utc_moment(epoch: int) -> ir.TimestampScalar:
+def _moment(epoch: int) -> ir.TimestampScalar:
     """A UTC timestamp literal: comparing the column with it needs no per-row conversion (and
     lets the engine skip Parquet row groups), unlike converting every row to epoch seconds."""
     return ibis.literal(datetime.fromtimestamp(epoch, timezone.utc).replace(tzinfo=None), type="timestamp")
@@ -108,23 +108,21 @@ def user_activity(events: ir.Table, window: Window, among: ir.Table | None = Non
     about): logins in the fan-activity window and in the inactivity window (both ending with the
     window's day). The account signals read it for the fans."""
     since = min(window.fan_start, window.inactive_start)
-    logins = events.filter((events.event_type == "login") & (events.ts >= utc_moment(since)) & (events.ts < utc_moment(window.end)))
+    logins = events.filter((events.event_type == "login") & (events.ts >= _moment(since)) & (events.ts < _moment(window.end)))
     if among is not None:
         logins = logins.filter(logins.user_id.isin(among.user_id))
     return logins.group_by("user_id").aggregate(
-        fan_window_logins=_count(logins, logins.ts >= utc_moment(window.fan_start)),
-        inactive_window_logins=_count(logins, logins.ts >= utc_moment(window.inactive_start)),
+        fan_window_logins=_count(logins, logins.ts >= _moment(window.fan_start)),
+        inactive_window_logins=_count(logins, logins.ts >= _moment(window.inactive_start)),
     )
 
 
-def note_counts(events: ir.Table, policy: Policy, start: int | None = None, end: int | None = None) -> ir.Table:
-    """Per note (and day, when `events` carry a `day` column), the additive counts of its events
-    (in [start, end) when given): sums over any split of the events add up to the counts of the
-    whole, so a day's counts can be kept and added to the other days' (see `sum_parts`)."""
+def note_counts(events: ir.Table, policy: Policy) -> ir.Table:
+    """Per note (and day, when `events` carry a `day` column), the additive counts of its
+    events: sums over any split of the events add up to the counts of the whole, so a day's
+    counts can be kept and added to the other days' (see `sum_parts`)."""
     s = policy.signals
     ne = events.filter(events.note_id.notnull())
-    if start is not None:
-        ne = ne.filter((ne.ts >= utc_moment(start)) & (ne.ts < utc_moment(end)))
     kind = ne.event_type
     watch = kind == "watch"
     timed = kind.isin(["dwell", "watch"])
@@ -172,8 +170,8 @@ def local_day(ts: ir.TimestampValue, days: list[date], policy: Policy) -> ir.Dat
     if not starts:
         return ibis.null("date")
     last_end = Window.for_day(starts[-1][1], policy).end
-    branches = [(ts >= utc_moment(start), ibis.literal(day, type="date")) for start, day in reversed(starts)]
-    return ibis.ifelse(ts < utc_moment(last_end), ibis.cases(*branches, else_=ibis.null("date")), ibis.null("date"))
+    branches = [(ts >= _moment(start), ibis.literal(day, type="date")) for start, day in reversed(starts)]
+    return ibis.ifelse(ts < _moment(last_end), ibis.cases(*branches, else_=ibis.null("date")), ibis.null("date"))
 
 
 def day_activity(acting: ir.Table, logins: ir.Table, policy: Policy) -> ir.Table:
@@ -256,7 +254,7 @@ def day_parts(
     again later. `keep`, when given, keeps the users' activity in the engine (both kinds of
     parts read it)."""
     if start is not None:
-        events = events.filter((events.ts >= utc_moment(start)) & (events.ts < utc_moment(end)))
+        events = events.filter((events.ts >= _moment(start)) & (events.ts < _moment(end)))
     acting = _acting(events)
     activity = day_activity(acting, logins, policy)
     if keep is not None:
@@ -295,7 +293,7 @@ def note_signals(t: SignalTables, window: Window, policy: Policy) -> ir.Table:
     back, not the notes' own columns: the caller lines the metrics up with the notes it holds."""
     s = policy.signals
     events = t.events
-    note_events = events.filter(events.note_id.notnull() & (events.ts >= utc_moment(window.metrics_start)) & (events.ts < utc_moment(window.end)))
+    note_events = events.filter(events.note_id.notnull() & (events.ts >= _moment(window.metrics_start)) & (events.ts < _moment(window.end)))
     kind = note_events.event_type
 
     # Valid reports: listed reasons, one per reporter; the most within any 24 h window.
