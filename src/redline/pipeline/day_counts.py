@@ -132,16 +132,19 @@ def event_window_parts(engine: Engine, events: ir.Table, window: Window, policy:
     return WindowParts(notes.drop("day"), accounts.drop("day"))
 
 
+def _inactivity_start(day: date, policy: Policy) -> date:
+    """The first day of the inactivity window that ends with `day`."""
+    return day - timedelta(days=policy.signals.inactive_days - 1)
+
+
 def _logins(engine: Engine, lake: EventLake, days: list[date], policy: Policy) -> ir.Table:
     """The lake's login events that judge `days` (from the inactivity window before the first
     on), each with its local day."""
-    first = min(days) - timedelta(days=policy.signals.inactive_days - 1)
-    return _logins_of(engine.events(lake.files(first, max(days))), days, policy)
+    return _logins_of(engine.events(lake.files(_inactivity_start(min(days), policy), max(days))), days, policy)
 
 
 def _logins_of(events: ir.Table, days: list[date], policy: Policy) -> ir.Table:
-    span = policy.signals.inactive_days - 1
-    first, last = min(days) - timedelta(days=span), max(days)
+    first, last = _inactivity_start(min(days), policy), max(days)
     login_days = [first + timedelta(days=k) for k in range((last - first).days + 1)]
     logins = events.filter(events.event_type == "login")
     dated = logins.mutate(day=local_day(logins.ts, login_days, policy))
@@ -208,7 +211,7 @@ def _parts_paths(lake: EventLake, day: date) -> tuple[Path, Path]:
 
 def _key(lake: EventLake, lake_day: LakeDay, policy: Policy) -> dict:
     s = policy.signals
-    logins_from = lake_day.day - timedelta(days=s.inactive_days - 1)
+    logins_from = _inactivity_start(lake_day.day, policy)
     return {
         "format": FORMAT,
         "files": _described(lake_day.files),
