@@ -14,24 +14,24 @@ import pyarrow.parquet as pq
 
 
 def write_parquet_atomically(table: pa.Table, final: Path, **options) -> Path:
-    """`table` as Parquet at `final` (see `_write_atomically`). `options` go to
+    """`table` as Parquet at `final` (see `write_atomically`). `options` go to
     `pyarrow.parquet.write_table` (zstd unless told otherwise)."""
-    return _write_atomically(final, lambda handle: pq.write_table(table, handle, **{"compression": "zstd", **options}))
+    return write_atomically(final, lambda handle: pq.write_table(table, handle, **{"compression": "zstd", **options}))
 
 
 def write_arrow_atomically(table: pa.Table, final: Path, batch_rows: int = 1 << 16) -> Path:
     """`table` as an Arrow IPC file (Feather v2) at `final`, zstd-compressed buffers in record
-    batches of `batch_rows` (see `_write_atomically`)."""
+    batches of `batch_rows` (see `write_atomically`)."""
 
     def write(handle: BinaryIO) -> None:
         options = pa.ipc.IpcWriteOptions(compression=pa.Codec("zstd", compression_level=1))
         with pa.ipc.new_file(handle, table.schema, options=options) as writer:
             writer.write_table(table, max_chunksize=batch_rows)
 
-    return _write_atomically(final, write)
+    return write_atomically(final, write)
 
 
-def _write_atomically(final: Path, write: Callable[[BinaryIO], None]) -> Path:
+def write_atomically(final: Path, write: Callable[[BinaryIO], None]) -> Path:
     """Write to a temporary file in the same directory, fsync it, rename it over `final`, and
     fsync the directory so the rename itself survives a crash."""
     directory = final.parent
