@@ -1,9 +1,9 @@
 """Storage of the health index: inputs read as Arrow tables, results written per day.
 
-Notes, accounts, fans' interests and comment labels come from the relational store; per-note
-results go to Arrow IPC files in the data home (one per day, replaced atomically when a day is
-recomputed); per-account headlines and the run log go to the relational store, their details
-to Parquet.
+Notes, accounts and fans' interests come from their frames (columnar copies of the relational
+store kept in the data home), comment labels from the relational store; per-note results go to
+Arrow IPC files in the data home (one per day, replaced atomically when a day is recomputed);
+per-account headlines and the run log go to the relational store, their details to Parquet.
 """
 
 from __future__ import annotations
@@ -15,24 +15,26 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import select
 
+from redline.store.account_frame import account_frame
 from redline.store.arrow_rows import fetch_rows, rows_to_table
 from redline.store.database import Database
+from redline.store.frames import Defer
 from redline.store.note_frame import FRAME_TYPES, note_frame
+from redline.store.note_keys import NoteKeys
 from redline.store.parquet_files import write_arrow_atomically, write_parquet_atomically
 from redline.store.health_tables import AccountHealthDay, HealthRun
 
 NOTE_TYPES = {name: kind for name, kind in FRAME_TYPES.items() if name != "status"}
 
 
-def load_notes(database: Database, root: Path, before_epoch: int, defer: Callable[[Callable[[], None]], None] | None = None) -> pa.Table:
-    """Active notes published before `before_epoch`, with their text-check summary (from the
-    note frame, the columnar copy kept in the data home; `defer` as for `note_frame`)."""
-    frame = note_frame(database, root, defer)
+def load_notes(database: Database, root: Path, before_epoch: int, keys: NoteKeys, defer: Defer | None = None) -> pa.Table:
+    """Active notes published before `before_epoch`, with their key and text-check summary (from
+    the note frame, the columnar copy kept in the data home; `defer` as for `note_frame`)."""
+    frame = note_frame(database, root, keys, defer)
     keep = pc.and_(pc.equal(frame.column("status"), "active"), pc.less(frame.column("published_epoch"), before_epoch))
     if keep.null_count == 0 and pc.all(keep).as_py():
         return frame.drop_columns(["status"])  # usually every note: a filter would copy them all
@@ -44,25 +46,23 @@ INTEREST_TYPES = {"account_id": pa.string(), "interest": pa.string(), "share": p
 COMMENT_TYPES = {"note_id": pa.string(), "negative": pa.int64(), "question": pa.int64()}
 
 
-def load_accounts(database: Database) -> tuple[pa.Table, pa.Table]:
-    """(accounts: id, followers), (fans' interests: account_id, interest, share).
-
-    Interests are stored as a JSON object per account; DuckDB's JSON functions unnest them all at
-    once (a value that is not a number is skipped, as is a stored text that is not an object)."""
-    # As text on both dialects (PostgreSQL's driver would otherwise parse every object).
-    rows = fetch_rows(database, "SELECT id, followers, CAST(fan_interests AS TEXT) FROM accounts ORDER BY id")
-    raw = rows_to_table(rows, {**ACCOUNT_TYPES, "fan_interests": pa.string()})
-    interests = duckdb.sql(
-        """
-        SELECT account_id, interest.key AS interest, TRY_CAST(interest.value AS DOUBLE) AS share
-        FROM (SELECT account_id, CAST(fan_interests AS JSON) AS fans FROM raw
-              WHERE json_valid(fan_interests) AND json_type(CAST(fan_interests AS JSON)) = 'OBJECT') AS a,
-             json_each(a.fans) AS interest
-        WHERE TRY_CAST(interest.value AS DOUBLE) IS NOT NULL
-        ORDER BY account_id, interest.key
-        """
-    ).to_arrow_table()
-    return raw.select(list(ACCOUNT_TYPES)), interests.cast(pa.schema(INTEREST_TYPES.items()))
+def load_accounts(database: Database, root: Path, defer: Defer | None = None) -> tuple[pa.Table, pa.Table]:
+    """(accounts: id, followers, by id), (fans' interests: account_id, interest, share, by
+    account and interest), from the account frame (the columnar copy kept in the data home, the
+    interests parsed there; `defer` as for `account_frame`)."""
+    frame = account_frame(database, root, defer)
+    ids = frame.column("account_id")
+    if frame.num_rows > 1 and not pc.all(pc.less(ids.slice(0, len(ids) - 1), ids.slice(1))).as_py():
+        frame = frame.sort_by("account_id")  # a day's changed accounts come after the base's
+    frame = frame.combine_chunks()
+    lists = frame.column("interests")
+    entries = pc.list_flatten(lists)
+    interests = pa.table({
+        "account_id": pc.take(frame.column("account_id"), pc.list_parent_indices(lists)),
+        "interest": pc.struct_field(entries, "interest"),
+        "share": pc.struct_field(entries, "share"),
+    })
+    return frame.select(list(ACCOUNT_TYPES)), interests.cast(pa.schema(INTEREST_TYPES.items()))
 
 
 def load_comment_labels(database: Database) -> pa.Table:
