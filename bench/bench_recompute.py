@@ -11,15 +11,16 @@ Measured, each in its own subprocess (so peak memory is per phase):
   note→account map (an in-memory Arrow table), then summed per account. The least any engine
   must do to touch every event once and roll it up twice.
 - recompute: `redline.pipeline.recompute.recompute(engine="duckdb")` — the real daily job of
-  DAY as it runs in production: yesterday's job has run (it left the note frame, the columnar
-  copy of the notes, and each lake day's parts in the data home), today's 20,000 new notes have
-  arrived in the store, then DAY is computed: the note frame patched with the changed notes,
-  accounts read from SQLite, DAY's events digested into its parts (per-note counts and bursts,
-  per-account follow bursts) and added to the earlier days' kept parts, every other R-SIG metric
-  (reports in 24 h windows, fan activity, dwell baselines…) through Ibis on DuckDB, twelve
-  indicators for every note and account, per-note results written to Arrow IPC and per-account
-  results to Parquet and SQLite. The first-ever run (yesterday's, which reads all notes from
-  SQLite to build the frame and digests every day of the lake) is timed and shown too.
+  DAY as it runs in production: yesterday's job has run (it left the note and account frames,
+  the note keys, each lake day's parts and follows in the data home), today's 20,000 new notes
+  have arrived in the store, then DAY is computed: the frames patched with the changed rows,
+  DAY's events digested into its parts (per-note counts and bursts, per-account follow bursts,
+  follows) while the earlier days' kept parts are added up by note key, every other R-SIG metric
+  (reports in 24 h windows, fans and their activity, dwell baselines…) through Ibis on DuckDB,
+  twelve indicators for every note and account, per-note results written to Arrow IPC, per-account
+  details to Arrow IPC and headlines to SQLite. The first-ever run (yesterday's, which reads all
+  notes and accounts from SQLite to build the frames, gives every note its key and digests every
+  day of the lake) is timed and shown too.
 - spark (optional, `--spark`): the same recompute with `engine="spark"` (local[2]); its time
   includes starting the Spark session, reported separately.
 
@@ -243,11 +244,11 @@ def recompute_phase(home: Path, engine: str) -> dict:
     The first-ever run, which builds the note frame from the store, is timed too."""
     from redline.home import DataHome
     from redline.pipeline.day_counts import counts_dir
-    from redline.pipeline.recompute import recompute
+    from redline.pipeline.recompute import note_keys_dir, recompute
     from redline.policy import default_policy
     from redline.store.database import Database
     from redline.store.lake import EventLake
-    from redline.store.note_frame import frame_path
+    from redline.store import account_frame, note_frame
 
     data_home = DataHome.resolve(home)
     database = Database.open(home=data_home)
@@ -262,9 +263,12 @@ def recompute_phase(home: Path, engine: str) -> dict:
         extra["session_seconds"] = time.perf_counter() - started
     else:
         runner = engine
-    # The first-ever run starts with no columnar copy of the notes and no kept day parts.
+    # The first-ever run starts with no columnar copy of the notes or accounts, no note keys and
+    # no kept day parts.
     remove_added_notes(home)
-    frame_path(data_home.root).unlink(missing_ok=True)
+    note_frame.frame_path(data_home.root).unlink(missing_ok=True)
+    account_frame.frame_path(data_home.root).unlink(missing_ok=True)
+    shutil.rmtree(note_keys_dir(data_home), ignore_errors=True)
     shutil.rmtree(counts_dir(EventLake.in_home(data_home.lake_dir)), ignore_errors=True)
     started = time.perf_counter()
     recompute(database, data_home, DAY - timedelta(days=1), policy, runner, refresh_text=False)

@@ -11,9 +11,11 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 
 from redline.events.schema import EVENT_SCHEMA
-from redline.pipeline.recompute import run_signals, score_day
+from redline.pipeline.scoring import score_day
+from redline.pipeline.signals import compute_signals, events_side, store_side
 from redline.signals.expressions import Window
 from redline.store.health import COMMENT_TYPES, INTEREST_TYPES, NOTE_TYPES, account_details
+from redline.store.note_keys import NoteKeys
 
 DAY = date(2026, 11, 20)
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -89,12 +91,14 @@ def run(world: World, policy, engine=None, day: date = DAY, deductions: dict | N
     window = Window.for_day(day, policy)
     events = engine.table(t["events"])
     inputs = {name: t[name] for name in ("notes", "accounts", "fan_interests", "comments")}
-    notes, accounts = run_signals(engine, events, events.filter(events.event_type.isin(["follow", "unfollow"])), inputs, window, policy)
-    note_table, account_table = score_day(notes, accounts, window, policy, deductions or {}, engine.name, datetime.now(timezone.utc))
+    keys = NoteKeys()  # in memory
+    signals = compute_signals(engine, events_side(engine, events, window, policy, keys), store_side(inputs, keys), keys, window, policy)
+    scores = score_day(signals, engine.name, window, policy, deductions or {}, datetime.now(timezone.utc))
+    note_table, account_table = scores.note_table(), scores.accounts
     account_rows = [{**row, "details": account_details(row)} for row in account_table.to_pylist()]
     return Outcome(
         notes={row["note_id"]: row for row in note_table.to_pylist()},
         accounts={row["account_id"]: row for row in account_rows},
-        note_metrics=notes,
-        account_metrics=accounts,
+        note_metrics=signals.note_metrics(),
+        account_metrics=signals.accounts,
     )

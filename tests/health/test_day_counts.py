@@ -4,19 +4,20 @@ late batch, a damaged file or a policy change makes a day be counted again."""
 
 from __future__ import annotations
 
-from contextlib import ExitStack
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from redline.events.schema import EVENT_SCHEMA
-from redline.pipeline.day_counts import counts_dir, event_window_parts, lake_days, window_parts
+from redline.pipeline.day_counts import WindowSums, counts_dir, event_window_sums, lake_days, window_sums
 from redline.policy import load_policy
 from redline.signals.engines import DuckDBEngine
-from redline.signals.expressions import Window, sum_parts
+from redline.signals.expressions import Window
 from redline.store.lake import EventLake
+from redline.store.note_keys import NoteKeys
 
 DAY = date(2026, 11, 20)
 
@@ -66,14 +67,28 @@ def _assert_same_counts(got: pa.Table, expected: pa.Table) -> None:
         assert a == pytest.approx(b)
 
 
+def _by_note(sums: WindowSums, keys: NoteKeys) -> pa.Table:
+    """The window's note sums as rows by note id (the notes with events)."""
+    columns = sums.notes.columns
+    size = len(columns["events"])
+    table = pa.table({"note_id": keys.ids().slice(0, size), **columns})
+    return table.filter(pc.greater(table.column("events"), 0))
+
+
+def _keys(lake: EventLake) -> NoteKeys:
+    return NoteKeys.open(lake.root.parent / "note_keys")
+
+
 def _counts(engine, lake, window, policy) -> pa.Table:
     days = lake_days(lake, window.first_day_needed, window.day)
-    return engine.execute(sum_parts(window_parts(engine, lake, days, window, policy).notes))
+    with _keys(lake) as keys:
+        return _by_note(window_sums(engine, lake, days, window, policy, keys), keys)
 
 
 def _raw(engine, lake, window, policy) -> pa.Table:
     files = lake.files(window.first_day_needed, window.day)
-    return engine.execute(sum_parts(event_window_parts(engine, engine.events(files), window, policy).notes))
+    keys = NoteKeys()
+    return _by_note(event_window_sums(engine, engine.events(files), window, policy, keys), keys)
 
 
 @pytest.fixture
@@ -198,7 +213,7 @@ def test_spark_reads_the_same_kept_counts(lake, policy):
 def test_the_lake_path_gives_the_signals_of_the_raw_events(tmp_path, policy):
     """The daily job's way (kept day parts, login activity of only the users asked about) and
     the signals computed from the raw events agree, fans and bursts included."""
-    from redline.pipeline.recompute import lake_window, run_signals
+    from redline.pipeline.signals import compute_signals, events_side, lake_side, store_side
 
     from .scenario import World, at
 
@@ -232,11 +247,12 @@ def test_the_lake_path_gives_the_signals_of_the_raw_events(tmp_path, policy):
     inputs = {name: t[name] for name in ("notes", "accounts", "fan_interests", "comments")}
     window = Window.for_day(DAY, policy)
     engine = DuckDBEngine()
-    with ExitStack() as keep:
-        side = lake_window(engine, lake, window, policy, keep)
-        lake_notes, lake_accounts = run_signals(engine, side.events, side.follows, inputs, window, policy, side.parts, side.users)
-    memory = engine.table(events)
-    raw_notes, raw_accounts = run_signals(engine, memory, memory.filter(memory.event_type.isin(["follow", "unfollow"])), inputs, window, policy)
+    with _keys(lake) as keys:
+        lake_signals = compute_signals(engine, lake_side(engine, lake, window, policy, keys), store_side(inputs, keys), keys, window, policy)
+    memory_keys = NoteKeys()
+    raw_signals = compute_signals(engine, events_side(engine, engine.table(events), window, policy, memory_keys), store_side(inputs, memory_keys), memory_keys, window, policy)
+    lake_notes, lake_accounts = lake_signals.note_metrics(), lake_signals.accounts
+    raw_notes, raw_accounts = raw_signals.note_metrics(), raw_signals.accounts
     _assert_same_rows(lake_notes, raw_notes)
     _assert_same_rows(lake_accounts, raw_accounts)
     n1 = lake_notes.to_pylist()[0]
@@ -259,3 +275,40 @@ def _write_by_day(lake: EventLake, events: pa.Table, zone: ZoneInfo) -> None:
     for day in sorted(set(days)):
         rows = [i for i, d in enumerate(days) if d == day]
         _write(lake, events.take(rows), day)
+
+
+def _follows(rows: list[tuple[str, str, str, datetime]], prefix: str) -> pa.Table:
+    """rows of (type, user, account, ts)."""
+    return pa.Table.from_pylist(
+        [{"event_id": f"{prefix}{i}", "event_type": kind, "ts": ts, "user_id": user, "account_id": account} for i, (kind, user, account, ts) in enumerate(rows)],
+        schema=EVENT_SCHEMA,
+    )
+
+
+def _fans(lake: EventLake, policy) -> dict[str, int]:
+    from redline.pipeline.signals import lake_side
+
+    with _keys(lake) as keys:
+        fans = lake_side(DuckDBEngine(), lake, Window.for_day(DAY, policy), policy, keys).fans
+    return dict(zip(fans.column("account_id").to_pylist(), fans.column("fans_known").to_pylist()))
+
+
+def test_fans_follow_from_all_history_through_each_days_kept_follows(tmp_path, policy):
+    """A follow long before the metrics window still makes a fan; a later unfollow (another
+    day) ends it; a late batch for an old day is kept again; a damaged file is read again."""
+    lake = EventLake.in_home(tmp_path / "lake")
+    old = DAY - timedelta(days=200)
+    _write(lake, _follows([("follow", "u1", "a1", _local(old, 9, policy)), ("follow", "u2", "a1", _local(old, 10, policy))], "old-"), old)
+    _write(lake, _follows([("follow", "u3", "a2", _local(DAY, 9, policy))], "new-"), DAY)
+    assert _fans(lake, policy) == {"a1": 2, "a2": 1}
+    kept = sorted(path.parent.name for path in counts_dir(lake).glob("day=*/follows.parquet"))
+    assert kept == [f"day={old.isoformat()}", f"day={DAY.isoformat()}"]
+
+    yesterday = DAY - timedelta(days=1)
+    _write(lake, _follows([("unfollow", "u1", "a1", _local(yesterday, 9, policy))], "un-"), yesterday)
+    assert _fans(lake, policy) == {"a1": 1, "a2": 1}
+    # A late batch for the old day: that day's follows are read again.
+    _write(lake, _follows([("follow", "u4", "a1", _local(old, 11, policy))], "late-"), old)
+    assert _fans(lake, policy) == {"a1": 2, "a2": 1}
+    (counts_dir(lake) / f"day={old.isoformat()}" / "follows.parquet").write_bytes(b"not parquet")
+    assert _fans(lake, policy) == {"a1": 2, "a2": 1}

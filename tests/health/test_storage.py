@@ -81,7 +81,9 @@ def test_explanations_read_back_from_storage(database, home, policy, community):
         account_explanation(database, home, "acct0002", policy, LAST - timedelta(days=5))
 
 
-def test_account_details_come_from_parquet_or_from_days_stored_before_it(database, home, policy, community):
+def test_account_details_come_from_their_file_or_from_days_stored_before_it(database, home, policy, community):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
     from sqlalchemy import update
 
     from redline.store.health import account_results_dir
@@ -94,12 +96,18 @@ def test_account_details_come_from_parquet_or_from_days_stored_before_it(databas
     with database.session() as session:
         assert session.scalar(select(AccountHealthDay.details).where(AccountHealthDay.account_id == "acct0002")) is None
 
+    # A day whose details were written as Parquet (before they moved to Arrow IPC) reads the same.
+    directory = account_results_dir(home.root) / f"day={LAST.isoformat()}"
+    pq.write_table(pa.ipc.open_file(directory / "accounts.arrow").read_all(), directory / "accounts.parquet")
+    (directory / "accounts.arrow").unlink()
+    assert account_explanation(database, home, "acct0002", policy) == fresh
+
     # A day computed before migration health_0003: no Parquet file, the details in the row.
     legacy = {
         "metrics": {}, "indicators": {"F3": 12.5}, "from_notes": {}, "from_account": {}, "components": {},
         "deduction_entries": [], "notes_weight": None,
     }
-    (account_results_dir(home.root) / f"day={LAST.isoformat()}" / "accounts.parquet").unlink()
+    (directory / "accounts.parquet").unlink()
     with database.session() as session:
         session.execute(update(AccountHealthDay).where(AccountHealthDay.account_id == "acct0002").values(details=legacy))
     old = account_explanation(database, home, "acct0002", policy)
@@ -152,3 +160,53 @@ def test_note_results_of_days_stored_as_parquet_are_still_read(tmp_path):
     write_note_results(tmp_path, old_day, results(62.0))
     assert not legacy.exists()
     assert [row["index"] for row in read_note_history(tmp_path, "n1", until=old_day)] == [62.0]
+
+
+def test_headline_rows_are_stored_as_given_whatever_the_run_wrote_in_them(database):
+    """The values a run shares (day, policy version, engine, time) go into the statement once on
+    SQLite: a quote in them, or rows that do not share them, are stored as given."""
+    from datetime import datetime, timezone
+
+    import pyarrow as pa
+
+    from redline.store.health import save_account_days
+
+    at = datetime(2026, 11, 21, 3, 4, 5, 678000, tzinfo=timezone.utc)
+
+    def results(versions: list[str]) -> pa.Table:
+        n = len(versions)
+        return pa.table({
+            "account_id": [f"x{i}" for i in range(n)], "day": pa.array([LAST] * n, pa.date32()),
+            "health_index": [50.5] * n, "index_before_deductions": [None] * n, "deductions": [0.0] * n,
+            "quality": [1.0] * n, "compliance": [2.0] * n, "feedback": [3.0] * n, "coverage": [0.5] * n,
+            "notes": pa.array([i for i in range(n)], pa.int64()), "policy_version": versions, "engine": ["duck'db"] * n,
+            "computed_at": pa.array([at] * n, pa.timestamp("us", tz="UTC")),
+        })
+
+    save_account_days(database, LAST, results(["it's 2026.11+a"] * 3))
+    with database.session() as session:
+        rows = sorted(session.scalars(select(AccountHealthDay).where(AccountHealthDay.day == LAST)), key=lambda r: r.account_id)
+        assert [(r.account_id, r.policy_version, r.engine, r.notes, r.index_before_deductions) for r in rows] == [
+            ("x0", "it's 2026.11+a", "duck'db", 0, None), ("x1", "it's 2026.11+a", "duck'db", 1, None), ("x2", "it's 2026.11+a", "duck'db", 2, None)]
+        assert rows[0].computed_at.replace(tzinfo=None) == at.replace(tzinfo=None)
+    save_account_days(database, LAST, results(["v1", "v2"]))  # replaces the day; versions differ
+    with database.session() as session:
+        assert sorted(session.scalars(select(AccountHealthDay.policy_version).where(AccountHealthDay.day == LAST))) == ["v1", "v2"]
+
+
+def test_note_results_replace_a_day_only_when_all_of_them_are_written(home):
+    import pyarrow as pa
+
+    from redline.store.health import note_results_file, note_results_writer, read_note_results, write_note_results
+
+    write_note_results(home.root, LAST, pa.table({"note_id": ["n1"], "index": [70.0]}))
+    with pytest.raises(RuntimeError), note_results_writer(home.root, LAST) as write:
+        write(pa.table({"note_id": ["n2"], "index": [10.0]}))
+        raise RuntimeError("the run failed half way")
+    path = note_results_file(home.root, LAST)
+    assert read_note_results(path).to_pylist() == [{"note_id": "n1", "index": 70.0}]
+    assert [p.name for p in path.parent.iterdir()] == ["notes.arrow"]  # no temporary file left
+    with note_results_writer(home.root, LAST) as write:
+        for note_id in ("n2", "n3"):
+            write(pa.table({"note_id": [note_id], "index": [None]}, schema=pa.schema([("note_id", pa.string()), ("index", pa.float64())])))
+    assert read_note_results(path).to_pylist() == [{"note_id": "n2", "index": None}, {"note_id": "n3", "index": None}]

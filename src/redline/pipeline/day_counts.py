@@ -1,17 +1,28 @@
 """Each lake day's additive parts, kept beside the lake so that the daily job digests one new
-day of events instead of the whole metrics window (30 days by default).
+day of events instead of the whole metrics window (30 days by default), and adds the window up by
+note key instead of grouping note ids.
 
 A day's parts (`day_parts`) are its per-note counts and engagement bursts and its per-account
 follow bursts, each engagement judged against the user's logins of the inactivity window ending
-that day. They are written once, to `<home>/lake/note_counts/day=D/{notes,accounts}.parquet`, and
-reused while they still describe that day: the files' metadata names the lake files they were
-computed from (the day's, and those of the inactivity window before it, whose logins decide who
-was inactive: name and size) and the policy numbers they depend on, so a late batch, a rewritten
-file or a policy change makes them be computed again. A day is used whole only when every event
-in it lies inside the metrics window (read from the Parquet statistics of `ts`); a day that
+that day. They are written once, to `<home>/lake/note_counts/day=D/{notes,accounts}.parquet`, the
+notes' with each note's key (`store/note_keys.py`), and reused while they still describe that
+day: the files' metadata names the lake files they were computed from (the day's, and those of
+the inactivity window before it, whose logins decide who was inactive: name and size) and the
+policy numbers they depend on, so a late batch, a rewritten file or a policy change makes them be
+computed again (a new key space only has them keyed again). A day is used whole only when every
+event in it lies inside the metrics window (read from the Parquet statistics of `ts`); a day that
 straddles the window's edge, or whose files carry no statistics, is computed from its raw events,
 filtered by time. Parts are sums, so adding the days' parts gives the window's exactly
-(floating-point sums up to the order of addition).
+(floating-point sums up to the order of addition): `kept_sums` and `new_sums` add them by note key
+(`np.bincount`), the kept days' while the engine digests the new one.
+
+Every day of the lake, not only the window's, also keeps its `follows.parquet`: the last follow
+or unfollow of each (account, user) that day (`follow_actions`). An account's fans follow from all
+history, which is then a few small files instead of every day's events.
+
+An event's day is the day of the lake directory it is stored in (the ingester files each event
+under its local day): the days' files are read each with its day as a literal, which costs
+nothing per row.
 """
 
 from __future__ import annotations
@@ -24,18 +35,23 @@ from pathlib import Path
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from redline.policy import Policy
+from redline.signals.assembly import KeyedSums
 from redline.signals.engines import Engine
-from redline.signals.expressions import Window, day_parts, local_day
+from redline.signals.expressions import NOTE_COUNTS, Window, day_parts, follow_actions, local_day
 from redline.store.lake import EventLake
+from redline.store.note_keys import NoteKeys
 from redline.store.parquet_files import write_parquet_atomically
 
-FORMAT = 2  # 2: the day's bursts joined its counts; follow bursts per account
+FORMAT = 3  # 3: notes' parts carry the note key; 2: the day's bursts joined its counts; follow bursts per account
 METADATA_KEY = b"redline.day_counts"
+KEYS_METADATA_KEY = b"redline.day_counts.keys"
+ACCOUNT_SUMS = ("follows_window", "burst_follows")
 
 
 @dataclass(frozen=True)
@@ -88,21 +104,31 @@ def counts_dir(lake: EventLake) -> Path:
 
 
 @dataclass(frozen=True)
-class WindowParts:
-    """The metrics window's day parts, stacked (a note or account has a row per part)."""
+class WindowSums:
+    """The metrics window's day parts added up."""
 
-    notes: ir.Table  # day_parts per note, without the day
-    accounts: ir.Table  # day_parts per account, without the day
+    notes: KeyedSums  # per note key: NOTE_COUNTS
+    accounts: pa.Table  # account_id, follows_window, burst_follows
+
+    def __add__(self, other: "WindowSums") -> "WindowSums":
+        return WindowSums(self.notes + other.notes, _account_sums([self.accounts, other.accounts]))
 
 
-def window_parts(engine: Engine, lake: EventLake, days: list[LakeDay], window: Window, policy: Policy) -> WindowParts:
-    """The day parts of the metrics window: kept ones where a whole day lies inside the window
-    (the missing or stale ones computed now, together), from raw events where a day straddles an
-    edge. `sum_parts` adds them up (`note_signals` does, in the same pass as its other per-note
-    tables)."""
+@dataclass(frozen=True)
+class WindowPlan:
+    """How the metrics window's lake days are added up: whole days inside the window from their
+    kept parts (`ready` ones are current, `stale` ones are digested first), days straddling an
+    edge of the window from their raw events (`edges`)."""
+
+    ready: list[LakeDay]
+    stale: list[LakeDay]
+    edges: list[LakeDay]
+
+
+def plan_window(lake: EventLake, days: list[LakeDay], window: Window, policy: Policy) -> WindowPlan:
     start, end = _naive_utc(window.metrics_start), _naive_utc(window.end)
     whole: list[LakeDay] = []
-    raw: list[tuple[ir.Table, ir.Table]] = []
+    edges: list[LakeDay] = []
     for lake_day in days:
         if lake_day.rows == 0:
             continue
@@ -111,25 +137,61 @@ def window_parts(engine: Engine, lake: EventLake, days: list[LakeDay], window: W
         if lake_day.first is not None and start <= lake_day.first and lake_day.last < end:
             whole.append(lake_day)
         else:
-            # Every event of the day's files counts for that day, wherever its time falls.
-            events = engine.events(lake_day.files).mutate(day=ibis.literal(lake_day.day, type="date"))
-            notes, accounts = day_parts(events, _logins(engine, lake, [lake_day.day], policy), policy, window.metrics_start, window.end)
-            raw.append((notes.drop("day"), accounts.drop("day")))
-    kept = kept_day_parts(engine, lake, whole, policy)
-    if not kept and not raw:
-        return _no_parts(engine, policy)
-    notes = ([engine.parquet([paths[0] for paths in kept])] if kept else []) + [part[0] for part in raw]
-    accounts = ([engine.parquet([paths[1] for paths in kept])] if kept else []) + [part[1] for part in raw]
-    return WindowParts(_stacked(notes), _stacked(accounts))
+            edges.append(lake_day)
+    stale = _stale_days(lake, whole, policy)
+    return WindowPlan([lake_day for lake_day in whole if lake_day not in stale], stale, edges)
 
 
-def event_window_parts(engine: Engine, events: ir.Table, window: Window, policy: Policy) -> WindowParts:
-    """The day parts of the metrics window computed from an events table of any days, each event
-    on its local day: for small in-memory data (the daily job keeps its parts per lake day)."""
+def window_sums(engine: Engine, lake: EventLake, days: list[LakeDay], window: Window, policy: Policy, keys: NoteKeys) -> WindowSums:
+    """The day parts of the metrics window added up: kept ones where a whole day lies inside the
+    window (the missing or stale ones computed now, together), from raw events where a day
+    straddles an edge."""
+    plan = plan_window(lake, days, window, policy)
+    return kept_sums(lake, plan.ready, keys) + new_sums(engine, lake, plan, window, policy, keys)
+
+
+def kept_sums(lake: EventLake, days: list[LakeDay], keys: NoteKeys) -> WindowSums:
+    """The kept parts of `days` (current ones: see `plan_window`) added up: NumPy only, so the
+    daily job does it while the engine digests the new day."""
+    paths = [_parts_paths(lake, lake_day.day) for lake_day in days]
+    note_parts = [_keyed_notes(notes, keys) for notes, _ in paths]
+    return WindowSums(KeyedSums.add_up(note_parts, len(keys)), _account_sums([pq.read_table(accounts) for _, accounts in paths]))
+
+
+def new_sums(engine: Engine, lake: EventLake, plan: WindowPlan, window: Window, policy: Policy, keys: NoteKeys) -> WindowSums:
+    """The plan's stale days digested (and kept) and its edge days counted from their events,
+    added up."""
+    raw: list[tuple[pa.Table, pa.Table]] = []
+    for lake_day in plan.edges:
+        # Every event of the day's files counts for that day, wherever its time falls.
+        logins = _logins(engine, lake, [lake_day.day], policy)
+        notes, accounts = day_parts(_dated(engine, [lake_day]), logins, policy, window.metrics_start, window.end, login_days=_login_days(engine, logins))
+        raw.append((engine.execute(notes.drop("day")), engine.execute(accounts.drop("day"))))
+    kept = kept_day_parts(engine, lake, plan.stale, policy, keys)
+    note_parts = [_keyed_notes(notes, keys) for notes, _ in kept]
+    note_parts += [(keys.lookup(notes.column("note_id")), notes) for notes, _ in raw]
+    account_parts = [pq.read_table(accounts) for _, accounts in kept] + [accounts for _, accounts in raw]
+    return WindowSums(KeyedSums.add_up(note_parts, len(keys)), _account_sums(account_parts))
+
+
+def event_window_sums(engine: Engine, events: ir.Table, window: Window, policy: Policy, keys: NoteKeys) -> WindowSums:
+    """The window's sums computed from an events table of any days, each event on its local day:
+    for small in-memory data (the daily job keeps its parts per lake day)."""
     days = [window.day - timedelta(days=back) for back in range(policy.signals.metrics_window_days)]
     dated = events.mutate(day=local_day(events.ts, days, policy))
     notes, accounts = day_parts(dated.filter(dated.day.notnull()), _logins_of(events, days, policy), policy)
-    return WindowParts(notes.drop("day"), accounts.drop("day"))
+    notes = engine.execute(notes.drop("day"))
+    return WindowSums(KeyedSums.add_up([(keys.lookup(notes.column("note_id")), notes)], len(keys)), _account_sums([engine.execute(accounts.drop("day"))]))
+
+
+def _account_sums(parts: list[pa.Table]) -> pa.Table:
+    """The account parts added up per account."""
+    schema = pa.schema([("account_id", pa.string())] + [(name, pa.int64()) for name in ACCOUNT_SUMS])
+    tables = [part.select(["account_id", *ACCOUNT_SUMS]).cast(schema) for part in parts if part.num_rows]
+    if not tables:
+        return schema.empty_table()
+    summed = pa.concat_tables(tables).group_by("account_id").aggregate([(name, "sum") for name in ACCOUNT_SUMS])
+    return summed.rename_columns(["account_id" if name == "account_id" else name.removesuffix("_sum") for name in summed.column_names]).select(schema.names).cast(schema)
 
 
 def _inactivity_start(day: date, policy: Policy) -> date:
@@ -137,10 +199,31 @@ def _inactivity_start(day: date, policy: Policy) -> date:
     return day - timedelta(days=policy.signals.inactive_days - 1)
 
 
+def _dated(engine: Engine, days: list[LakeDay]) -> ir.Table:
+    """The events of the lake days, each with its day."""
+    return _stacked([engine.events(lake_day.files).mutate(day=ibis.literal(lake_day.day, type="date")) for lake_day in days])
+
+
+def _login_days(engine: Engine, logins: ir.Table) -> list[date]:
+    """The days among `logins`' that have any login: known before the parts are computed, the
+    parts' query reads the logins once (read twice, the engine would keep them all in between)."""
+    return engine.execute(logins.select("day").distinct()).column("day").to_pylist()
+
+
 def _logins(engine: Engine, lake: EventLake, days: list[date], policy: Policy) -> ir.Table:
     """The lake's login events that judge `days` (from the inactivity window before the first
-    on), each with its local day."""
-    return _logins_of(engine.events(lake.files(_inactivity_start(min(days), policy), max(days))), days, policy)
+    on), each with its day."""
+    first, last = _inactivity_start(min(days), policy), max(days)
+    tables = []
+    for day in lake.days():
+        if first <= day <= last:
+            events = engine.events(lake.files(day, day))
+            logins = events.filter(events.event_type == "login")
+            tables.append(logins.select("user_id", day=ibis.literal(day, type="date")))
+    if not tables:
+        events = engine.events([])
+        return events.filter(events.event_type == "login").select("user_id", day=ibis.null("date"))
+    return _stacked(tables)
 
 
 def _logins_of(events: ir.Table, days: list[date], policy: Policy) -> ir.Table:
@@ -151,38 +234,76 @@ def _logins_of(events: ir.Table, days: list[date], policy: Policy) -> ir.Table:
     return dated.filter(dated.day.notnull())
 
 
-def _no_parts(engine: Engine, policy: Policy) -> WindowParts:
-    events = engine.events([]).mutate(day=ibis.null("date"))
-    notes, accounts = day_parts(events, events, policy)
-    return WindowParts(notes.drop("day"), accounts.drop("day"))
-
-
 def _stacked(tables: list[ir.Table]) -> ir.Table:
     return tables[0] if len(tables) == 1 else ibis.union(*tables, distinct=False)
 
 
-def kept_day_parts(engine: Engine, lake: EventLake, days: list[LakeDay], policy: Policy) -> list[tuple[Path, Path]]:
+def kept_day_parts(engine: Engine, lake: EventLake, days: list[LakeDay], policy: Policy, keys: NoteKeys) -> list[tuple[Path, Path]]:
     """Each day's parts files (notes, accounts). The days whose files are missing or no longer
     match the day's files, the inactivity window's files or the policy are computed now, all in
     one query per kind (a `day` column tells them apart): a first run digests every day of the
     window, and on a small lake compiling a query costs more than running it."""
     paths = {lake_day.day: _parts_paths(lake, lake_day.day) for lake_day in days}
-    keys = {lake_day.day: _key(lake, lake_day, policy) for lake_day in days}
-    stale = [lake_day for lake_day in days if not all(_stored_key(path) == keys[lake_day.day] for path in paths[lake_day.day])]
-    for chunk in _chunks(stale):
-        events = engine.events([path for lake_day in chunk for path in lake_day.files])
+    wanted = {lake_day.day: _key(lake, lake_day, policy) for lake_day in days}
+    for chunk in _chunks(_stale_days(lake, days, policy)):
         chunk_days = [lake_day.day for lake_day in chunk]
-        dated = events.mutate(day=local_day(events.ts, chunk_days, policy))
+        logins = _logins(engine, lake, chunk_days, policy)
         with ExitStack() as kept:
-            parts = day_parts(dated.filter(dated.day.notnull()), _logins(engine, lake, chunk_days, policy), policy,
-                              keep=lambda table: kept.enter_context(engine.kept(table)))
-            for position, kind in enumerate(parts):
-                table = engine.execute(kind)
-                for day in chunk_days:
-                    of_day = table.filter(pc.equal(table.column("day"), pa.scalar(day, pa.date32()))).drop_columns(["day"])
-                    metadata = {METADATA_KEY: json.dumps(keys[day]).encode()}
-                    write_parquet_atomically(of_day.replace_schema_metadata(metadata), paths[day][position])
+            notes, accounts = day_parts(_dated(engine, chunk), logins, policy, keep=lambda table: kept.enter_context(engine.kept(table)),
+                                        login_days=_login_days(engine, logins))
+            tables = [engine.execute(notes), engine.execute(accounts)]
+        note_keys = keys.lookup(tables[0].column("note_id"))
+        tables[0] = tables[0].append_column("note_key", pa.array(note_keys))
+        keys.save()  # before any file that holds the keys
+        for position, table in enumerate(tables):
+            for day in chunk_days:
+                of_day = table.filter(pc.equal(table.column("day"), pa.scalar(day, pa.date32()))).drop_columns(["day"])
+                metadata = {METADATA_KEY: json.dumps(wanted[day]).encode(), KEYS_METADATA_KEY: keys.generation.encode()}
+                write_parquet_atomically(of_day.replace_schema_metadata(metadata), paths[day][position], compression="lz4")
     return [paths[lake_day.day] for lake_day in days]
+
+
+def _stale_days(lake: EventLake, days: list[LakeDay], policy: Policy) -> list[LakeDay]:
+    """The days whose kept parts are missing or no longer match the day's files, the
+    inactivity window's files or the policy."""
+    return [lake_day for lake_day in days if not all(_stored_key(path) == _key(lake, lake_day, policy) for path in _parts_paths(lake, lake_day.day))]
+
+
+def _keyed_notes(path: Path, keys: NoteKeys) -> tuple[np.ndarray, pa.Table]:
+    """A kept notes part's keys and counts. Keyed in another key space (the keys were lost or
+    damaged), it is keyed again from its note ids and rewritten."""
+    table = pq.read_table(path, columns=["note_key", *NOTE_COUNTS])
+    if (table.schema.metadata or {}).get(KEYS_METADATA_KEY) == keys.generation.encode():
+        return table.column("note_key").to_numpy(), table
+    whole = pq.read_table(path)
+    note_keys = keys.lookup(whole.column("note_id"))
+    keys.save()
+    metadata = {**(whole.schema.metadata or {}), KEYS_METADATA_KEY: keys.generation.encode()}
+    whole = whole.set_column(whole.column_names.index("note_key"), "note_key", pa.array(note_keys)).replace_schema_metadata(metadata)
+    write_parquet_atomically(whole, path, compression="lz4")
+    return note_keys, whole
+
+
+def kept_follows(engine: Engine, lake: EventLake, days: list[LakeDay]) -> list[Path]:
+    """Each day's `follow_actions` file (the last follow or unfollow of each user and account
+    that day), computed now for the days whose file is missing or no longer matches the day's
+    files: the fans of an account follow from all history, which is then read from these small
+    files instead of every lake file's follow events each day."""
+    paths = {lake_day.day: counts_dir(lake) / f"day={lake_day.day.isoformat()}" / "follows.parquet" for lake_day in days}
+    wanted = {lake_day.day: {"format": FOLLOWS_FORMAT, "files": _described(lake_day.files)} for lake_day in days}
+    stale = [lake_day for lake_day in days if _stored_key(paths[lake_day.day]) != wanted[lake_day.day]]
+    for chunk in _chunks(stale, FOLLOW_DIGEST_EVENTS):
+        table = engine.execute(follow_actions(_dated(engine, chunk)))
+        for lake_day in chunk:
+            of_day = table.filter(pc.equal(table.column("day"), pa.scalar(lake_day.day, pa.date32()))).drop_columns(["day"])
+            metadata = {METADATA_KEY: json.dumps(wanted[lake_day.day]).encode()}
+            write_parquet_atomically(of_day.replace_schema_metadata(metadata), paths[lake_day.day], compression="lz4")
+    return [paths[lake_day.day] for lake_day in days]
+
+
+FOLLOWS_FORMAT = 1
+# Only the follow events of these days are read (their row groups): many days go in one query.
+FOLLOW_DIGEST_EVENTS = 100_000_000
 
 
 # Days digested together hold at most about this many events (a day more than that goes alone):
@@ -191,11 +312,11 @@ def kept_day_parts(engine: Engine, lake: EventLake, days: list[LakeDay], policy:
 DIGEST_EVENTS = 4_000_000
 
 
-def _chunks(days: list[LakeDay]) -> list[list[LakeDay]]:
+def _chunks(days: list[LakeDay], events: int = DIGEST_EVENTS) -> list[list[LakeDay]]:
     chunks: list[list[LakeDay]] = []
     size = 0
     for lake_day in days:
-        if chunks and size + lake_day.rows <= DIGEST_EVENTS:
+        if chunks and size + lake_day.rows <= events:
             chunks[-1].append(lake_day)
             size += lake_day.rows
         else:

@@ -1,6 +1,7 @@
 """Behavioural signals (SPEC R-SIG): every metric per note and per account as ONE set of Ibis
-expressions over the event lake and the store's tables, run on DuckDB or on PySpark."""
+expressions (aggregations of events, then formulas over the lined-up rows), run on DuckDB or on
+PySpark; `assembly` lines the engine's numbers up with the notes and accounts."""
 
-from redline.signals.expressions import SignalTables, Window, account_signals, note_signals
+from redline.signals.expressions import Window, account_metrics, note_metrics
 
-__all__ = ["SignalTables", "Window", "account_signals", "note_signals"]
+__all__ = ["Window", "account_metrics", "note_metrics"]

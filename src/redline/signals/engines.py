@@ -44,6 +44,11 @@ class Engine(Protocol):
         queries read it without computing it again or carrying it through Python."""
         ...
 
+    def beside(self) -> "Engine":
+        """An engine that runs queries at the same time as this one (from another thread), or
+        this one when it should not be used from two threads."""
+        ...
+
 
 _KEPT_NAMES = itertools.count()
 
@@ -56,12 +61,17 @@ class DuckDBEngine:
     name = "duckdb"
 
     def __init__(self, threads: int | None = None, memory_limit: str | None = None):
+        self._settings = (threads, memory_limit)
         config = {}
         if threads:
             config["threads"] = threads
         if memory_limit:
             config["memory_limit"] = memory_limit
         self.con = ibis.duckdb.connect(**config)
+
+    def beside(self) -> "DuckDBEngine":
+        # A connection runs one query at a time: another in-memory database, same settings.
+        return DuckDBEngine(*self._settings)
 
     def events(self, files: list[Path]) -> ir.Table:
         if not files:
@@ -129,7 +139,7 @@ class SparkEngine:
     def __init__(self):
         self.session = spark_session()
         self.con = ibis.pyspark.connect(self.session)
-        self._views = 0
+        self._views = itertools.count(1)  # (next() is atomic: views are named from several threads)
         self._scratch = tempfile.TemporaryDirectory(prefix="redline-spark-")
 
     def events(self, files: list[Path]) -> ir.Table:
@@ -139,16 +149,14 @@ class SparkEngine:
 
     def parquet(self, files: list[Path]) -> ir.Table:
         frame = self.session.read.parquet(*[str(path) for path in files])
-        self._views += 1
-        name = f"redline_parquet_{id(self)}_{self._views}"
+        name = f"redline_parquet_{id(self)}_{next(self._views)}"
         frame.createOrReplaceTempView(name)
         return self.con.table(name)
 
     def table(self, data: pa.Table) -> ir.Table:
         if data.num_rows < self.PARQUET_FROM_ROWS:
             return ibis.memtable(data)
-        self._views += 1
-        name = f"redline_input_{id(self)}_{self._views}"
+        name = f"redline_input_{id(self)}_{next(self._views)}"
         path = Path(self._scratch.name) / f"{name}.parquet"
         pq.write_table(data, path)
         self.session.read.parquet(str(path)).createOrReplaceTempView(name)
@@ -156,6 +164,9 @@ class SparkEngine:
 
     def execute(self, expression: ir.Table) -> pa.Table:
         return self.con.to_pyarrow(expression)
+
+    def beside(self) -> "SparkEngine":
+        return self  # (the session's catalogue of views is shared: its queries run one after the other)
 
     @contextmanager
     def kept(self, expression: ir.Table) -> Iterator[ir.Table]:

@@ -1,20 +1,21 @@
 """All behavioural metrics of SPEC R-SIG as Ibis expressions (one definition, any backend).
 
-Inputs (`SignalTables`): the lake's events of the window, the follow/unfollow events of all
-history (fans), each day's additive parts (`day_parts`: counts and bursts, which the daily job
-keeps per lake day), and the store's notes, fans' interests and
-comment labels. Outputs: one row per note and one row per account, with every number the
-indicators read. A metric whose sample is too small (policy `signals.min_*`) is NULL = unknown,
-never 0.
+Two kinds of expression, both run by the engine (`signals/engines.py`: DuckDB or Spark):
 
-Per note: impressions, reads, likes, saves, comments, shares, orders, interaction rate
-((likes + saves + comments) / reads), click-through (reads / impressions), video completion
-(views watched to the end, by duration bucket), average dwell and its ratio to the category
-baseline computed from the same data, valid reports (one per reporter, reasons from the policy)
-in the worst 24 h window, share of engagement inside bursts from new or inactive users, negative
-and discussion shares of the comments, and the share of the author's fans interested in the
-note's category. Per account: fans from follow events, active fans (≥ 3 logins in 28 days), the
-share of follows inside bursts (purchased followers), and average likes per recent note.
+- **Aggregations of events.** Each lake day's additive parts per note (`day_parts`: counts by
+  event type and the engagement inside bursts from new or inactive users) and per account
+  (follows and purchased-follower bursts), which the daily job keeps per day; the valid reports of
+  the window with the worst 24 h (`report_stats`); the labelled comments (`comment_stats`); fans
+  from all follow history and the active ones among them (`fan_stats`, `user_activity`).
+- **Formulas over the lined-up rows.** Once those numbers are lined up with the notes and the
+  accounts (`signals/assembly.py`: by note key and by position, in NumPy), `note_metrics` turns
+  each note's sums into its metrics — interaction rate ((likes + saves + comments − engagement
+  inside bursts) / reads), click-through (reads / impressions), video completion by duration
+  bucket, average dwell, fake-engagement share, negative and discussion shares of the comments,
+  fan-profile match —, `dwell_baselines` gives each category's dwell baseline from the same
+  data, `recent_likes` and `account_metrics` the account's fan activity (≥ 3 logins in 28 days),
+  purchased followers and interaction imbalance. A metric whose sample is too small (policy
+  `signals.min_*`) is NULL = unknown, never 0.
 
 The lake keeps times as UTC without a zone attached (no per-row zone conversion); windows compare
 them with UTC literals, and epoch seconds are computed only where arithmetic needs them.
@@ -29,12 +30,13 @@ from zoneinfo import ZoneInfo
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from redline.policy import Policy
 
 DAY_SECONDS = 86_400
 ENGAGEMENT_TYPES = ("like", "save", "comment")
-# What `note_signals` returns for every note, beside the note's `row`.
+# The metrics of every note (what `note_metrics` works out, and the counts it reads).
 NOTE_SIGNALS = (
     "has_events", "impressions", "reads", "likes", "saves", "comment_events", "shares", "orders", "order_amount",
     "watches", "likes_known", "interaction_rate", "ctr", "video_length", "completion_rate", "completion_short",
@@ -75,19 +77,6 @@ class Window:
         return self.day - timedelta(days=int(zone_days) - 1)
 
 
-@dataclass(frozen=True)
-class SignalTables:
-    events: ir.Table  # lake events of the window (EVENT_SCHEMA columns)
-    follows: ir.Table  # follow/unfollow events of all history up to the day
-    notes: ir.Table  # row (the note's position in the caller's table), note_id, account_id, category, video_seconds, published_epoch, liked_count
-    accounts: ir.Table  # account_id, followers
-    fan_interests: ir.Table  # account_id, interest, share
-    comments: ir.Table  # note_id, negative (int 0/1), question (int 0/1)
-    users: ir.Table  # user_activity() as of the day computed (its fans' activity)
-    note_parts: ir.Table  # day_parts() per note of the metrics window's days, stacked, no day column (pipeline/day_counts.py keeps them per lake day)
-    account_parts: ir.Table  # day_parts() per account of the same days, stacked
-
-
 def _count(table: ir.Table, condition: ir.BooleanValue) -> ir.IntegerScalar:
     """COUNT(*) FILTER (WHERE condition): much cheaper than summing a CASE per row."""
     return table.count(where=condition).cast("int64")
@@ -120,7 +109,7 @@ def user_activity(events: ir.Table, window: Window, among: ir.Table | None = Non
 def note_counts(events: ir.Table, policy: Policy) -> ir.Table:
     """Per note (and day, when `events` carry a `day` column), the additive counts of its
     events: sums over any split of the events add up to the counts of the whole, so a day's
-    counts can be kept and added to the other days' (see `sum_parts`)."""
+    counts can be kept and added to the other days' (pipeline/day_counts.py)."""
     s = policy.signals
     ne = events.filter(events.note_id.notnull())
     kind = ne.event_type
@@ -144,20 +133,6 @@ def note_counts(events: ir.Table, policy: Policy) -> ir.Table:
     )
 
 
-def sum_parts(parts: ir.Table, key: str = "note_id") -> ir.Table:
-    """Additive parts (`note_counts`, `day_parts` of several slices of the events, stacked)
-    added up per `key`."""
-    totals = {}
-    for name in parts.columns:
-        column = parts[name]
-        if name == key:
-            continue
-        # Integer counts are summed as doubles (exact below 2^53): a 64-bit integer sum widens
-        # to 128 bits in DuckDB, which costs more than the whole read of the kept files.
-        totals[name] = column.cast("float64").sum().cast("int64") if column.type().is_integer() else column.sum()
-    return parts.group_by(key).aggregate(**totals)
-
-
 def _keyed(key: str, table: ir.Table) -> list[str]:
     """`key`, and the day when the rows carry one (parts of several days computed together)."""
     return [key, "day"] if "day" in table.columns else [key]
@@ -174,20 +149,25 @@ def local_day(ts: ir.TimestampValue, days: list[date], policy: Policy) -> ir.Dat
     return ibis.ifelse(ts < _moment(last_end), ibis.cases(*branches, else_=ibis.null("date")), ibis.null("date"))
 
 
-def day_activity(acting: ir.Table, logins: ir.Table, policy: Policy) -> ir.Table:
+def day_activity(acting: ir.Table, logins: ir.Table, policy: Policy, login_days: list[date] | None = None) -> ir.Table:
     """For each user and day of `acting` (user_id, day: who liked, saved, commented or followed
     when): `inactive` when the lake has logins in the inactivity window ending that day (else
     inactivity cannot be judged) and the user has none. `logins`: login events with the `day`
-    they fall on, from `inactive_days` before the first day on."""
+    they fall on, from `inactive_days` before the first day on; `login_days`, when the caller
+    knows them, the days among those that have any login (else read from `logins`: a second
+    pass over them)."""
     span = ibis.interval(days=policy.signals.inactive_days - 1)
     pairs = acting.select("user_id", "day").distinct()
     # Only the logins of the users asked about: most users who log in neither engage nor follow.
     asked = logins.filter(logins.user_id.isin(pairs.user_id))
-    login_days = asked.select("user_id", login_day=asked.day).distinct()
+    user_days = asked.select("user_id", login_day=asked.day).distinct()
     seen = pairs.join(
-        login_days, (pairs.user_id == login_days.user_id) & (login_days.login_day <= pairs.day) & (login_days.login_day >= pairs.day - span)
+        user_days, (pairs.user_id == user_days.user_id) & (user_days.login_day <= pairs.day) & (user_days.login_day >= pairs.day - span)
     ).select(pairs.user_id, pairs.day).distinct().mutate(seen=ibis.literal(1))
-    any_login = logins.select(login_day=logins.day).distinct()
+    if login_days is None:
+        any_login = logins.select(login_day=logins.day).distinct()
+    else:
+        any_login = ibis.memtable(pa.table({"login_day": pa.array(sorted(set(login_days)), pa.date32())}))
     days = pairs.select("day").distinct()
     judged = days.join(any_login, (any_login.login_day <= days.day) & (any_login.login_day >= days.day - span)).select(days.day).distinct()
     judged = judged.mutate(judged=ibis.literal(1))
@@ -241,6 +221,7 @@ def day_parts(
     start: int | None = None,
     end: int | None = None,
     keep: Callable[[ir.Table], ir.Table] | None = None,
+    login_days: list[date] | None = None,
 ) -> tuple[ir.Table, ir.Table]:
     """Each day's additive parts, per note (`note_counts` stacked with the bursts of the day's
     likes, saves and comments) and per account (follows and the follows inside bursts:
@@ -256,7 +237,7 @@ def day_parts(
     if start is not None:
         events = events.filter((events.ts >= _moment(start)) & (events.ts < _moment(end)))
     acting = _acting(events)
-    activity = day_activity(acting, logins, policy)
+    activity = day_activity(acting, logins, policy, login_days)
     if keep is not None:
         activity = keep(activity)
     engagement = acting.filter(acting.event_type != "follow")
@@ -282,56 +263,98 @@ def _stack(tables: list[ir.Table]) -> ir.Table:
     return ibis.union(*aligned, distinct=False)
 
 
-def _attach(left: ir.Table, right: ir.Table, key: str) -> ir.Table:
-    """Left join `right` on `key`, keeping every column of `left` and right's other columns."""
-    joined = left.left_join(right, left[key] == right[key])
-    return joined.select(left, *[right[name] for name in right.columns if name != key])
-
-
-def note_signals(t: SignalTables, window: Window, policy: Policy) -> ir.Table:
-    """One row per row of `t.notes`: its `row` and the NOTE_SIGNALS. Only the row number travels
-    back, not the notes' own columns: the caller lines the metrics up with the notes it holds."""
+def report_stats(events: ir.Table, window: Window, policy: Policy) -> ir.Table:
+    """Per note with valid reports in the metrics window (a listed reason, one per reporter):
+    how many, and the most of them within any `reports_window_hours` (by each reporter's first
+    report)."""
     s = policy.signals
-    events = t.events
-    note_events = events.filter(events.note_id.notnull() & (events.ts >= _moment(window.metrics_start)) & (events.ts < _moment(window.end)))
-    kind = note_events.event_type
-
-    # Valid reports: listed reasons, one per reporter; the most within any 24 h window.
-    reports = note_events.filter((kind == "report") & note_events.reason.isin(list(s.valid_report_reasons)))
+    reports = events.filter(
+        (events.event_type == "report")
+        & events.note_id.notnull()
+        & events.reason.isin(list(s.valid_report_reasons))
+        & (events.ts >= _moment(window.metrics_start))
+        & (events.ts < _moment(window.end))
+    )
     reports = reports.mutate(epoch=reports.ts.epoch_seconds())
     per_reporter = reports.group_by(["note_id", "user_id"]).aggregate(first=reports.epoch.min())
     span = s.reports_window_hours * 3600
     trailing = ibis.window(group_by="note_id", order_by="first", range=(-(span - 1), 0))
     with_window = per_reporter.mutate(in_window=per_reporter.count().over(trailing))
-    report_stats = with_window.group_by("note_id").aggregate(
+    return with_window.group_by("note_id").aggregate(
         valid_reports=with_window.count().cast("int64"),
         reports_24h_max=with_window.in_window.max().cast("int64"),
     )
 
-    comment_stats = t.comments.group_by("note_id").aggregate(
-        labelled_comments=t.comments.count().cast("int64"),
-        negative_comments=t.comments.negative.sum().cast("int64"),
-        question_comments=t.comments.question.sum().cast("int64"),
+
+def comment_stats(comments: ir.Table) -> ir.Table:
+    """Per note with labelled comments (note_id, negative 0/1, question 0/1): how many, how
+    many negative, how many specific questions."""
+    return comments.group_by("note_id").aggregate(
+        labelled_comments=comments.count().cast("int64"),
+        negative_comments=comments.negative.sum().cast("int64"),
+        question_comments=comments.question.sum().cast("int64"),
     )
 
-    # Every per-note table is stacked and added up in one pass, then joined to the notes once:
-    # each join probes a million note ids, while adding rows up touches only notes with data.
-    per_note = sum_parts(_stack([t.note_parts, report_stats, comment_stats]))
-    interest_accounts = t.fan_interests.select("account_id").distinct().mutate(has_interests=ibis.literal(1))
-    n = _attach(t.notes, per_note, "note_id")
-    fi = t.fan_interests
-    n = n.left_join(fi, (n.account_id == fi.account_id) & (n.category == fi.interest)).select(n, interest_share=fi.share)
-    n = _attach(n, interest_accounts, "account_id")
 
+def follow_actions(events: ir.Table) -> ir.Table:
+    """Per account, user (and day, when `events` carry a `day` column): the user's last follow
+    or unfollow of the account (`event_type`) and when (`ts`). The last action of a stack of
+    these is the last of the events they stand for, so a day's can be kept and stacked with the
+    other days' (pipeline/day_counts.py); `fan_stats` reads either."""
+    follows = events.filter(events.event_type.isin(["follow", "unfollow"]) & events.account_id.notnull())
+    return follows.group_by(_keyed("account_id", follows) + ["user_id"]).aggregate(
+        event_type=follows.event_type.argmax(follows.ts.epoch_seconds()),
+        ts=follows.ts.max(),
+    )
+
+
+def fan_stats(follows: ir.Table, users: ir.Table, policy: Policy) -> ir.Table:
+    """Per account with fans: the users whose last follow/unfollow of it (over all of
+    `follows`' history: follow events, or `follow_actions`) is a follow, and how many of them
+    are active (`users`: `user_activity` as of the day)."""
+    last_action = follows.group_by(["account_id", "user_id"]).aggregate(last=follows.event_type.argmax(follows.ts.epoch_seconds()))
+    fans = last_action.filter(last_action.last == "follow")
+    fans = fans.left_join(users, fans.user_id == users.user_id).select(fans.account_id, users.fan_window_logins)
+    return fans.group_by("account_id").aggregate(
+        fans_known=fans.count().cast("int64"),
+        active_fans=_count(fans, fans.fan_window_logins.fill_null(0) >= policy.signals.fan_active_min_logins),
+    )
+
+
+# The columns `note_metrics` reads, beside `row`: the note's own (from the store), the window's
+# sums (`day_parts` added up), the reports, the comments and the account's fans' interest in the
+# note's category. Counts are 0 where there is nothing; reports_24h_max and interest_share NULL.
+NOTE_COUNTS = (
+    "events", "impressions", "reads", "likes", "saves", "comment_events", "shares", "orders", "order_amount",
+    "watches", "watches_completed", "watch_duration_sum", "timed_events", "timed_seconds",
+    "engagement", "suspicious_engagement", "burst_engagement", "bursts",
+)
+NOTE_AMOUNTS = ("order_amount", "watch_duration_sum", "timed_seconds")  # the sums among them that are not counts
+NOTE_METRIC_INPUTS = (
+    "video_seconds", "liked_count", *NOTE_COUNTS, "valid_reports", "reports_24h_max",
+    "labelled_comments", "negative_comments", "question_comments", "interest_share", "has_interests",
+)
+
+
+NOTE_DERIVED = (
+    "has_events", "likes_known", "interaction_rate", "ctr", "video_length", "completion_rate", "completion_short",
+    "completion_long", "completion_other", "avg_dwell", "reports_24h_max", "fake_engagement", "negative_comments",
+    "discussion", "fan_match",
+)
+
+
+def note_metrics(notes: ir.Table, policy: Policy, keep: tuple[str, ...] = ()) -> ir.Table:
+    """Each row's `row`, its `keep` columns and the NOTE_DERIVED metrics worked out from the
+    NOTE_METRIC_INPUTS lined up for it (the other NOTE_SIGNALS are counts among those inputs:
+    they need not travel through the engine and back)."""
+    s = policy.signals
+    n = notes
     # In steps, each naming what the next reads: the engine then works each value out once (in
     # one step, the video length alone would be spelled out a dozen times over).
-    # 1. Counts absent from the lake are 0.
-    counted = [name for name in per_note.columns if name != "note_id" and name != "reports_24h_max"]
-    n = n.mutate(**{name: n[name].fill_null(0) for name in counted})
     has_events = n.events > 0
-    # 2. The video's length (stated, else as watched) and its completion.
     n = n.mutate(
         has_events=ibis.ifelse(has_events, 1, 0),
+        # The video's length (stated, else as watched) and its completion.
         video_length=ibis.coalesce(n.video_seconds, _ratio(n.watch_duration_sum, n.watches, n.watches > 0)),
         completion_rate=_ratio(n.watches_completed, n.watches, n.watches >= s.min_watches),
         # Likes as known: from events when the lake has any for the note, else the imported count.
@@ -339,7 +362,6 @@ def note_signals(t: SignalTables, window: Window, policy: Policy) -> ir.Table:
         # Reports are known when the lake has events for the note (0 reports is a measurement).
         reports_24h_max=ibis.ifelse(has_events, n.reports_24h_max.fill_null(0), ibis.null("int64")),
     )
-    # 3. The rates.
     short = (n.video_length >= s.completion_short.min_seconds) & (n.video_length <= s.completion_short.max_seconds)
     long = (n.video_length >= s.completion_long.min_seconds) & (n.video_length <= s.completion_long.max_seconds)
     labelled = n.labelled_comments
@@ -354,66 +376,54 @@ def note_signals(t: SignalTables, window: Window, policy: Policy) -> ir.Table:
         fake_engagement=_ratio(n.burst_engagement, n.engagement, n.engagement > 0),
         negative_comments=_ratio(n.negative_comments, labelled, labelled >= s.min_comments),
         discussion=_ratio(n.question_comments, labelled, labelled >= s.min_comments),
-        fan_match=ibis.ifelse(n.has_interests.notnull(), n.interest_share.fill_null(0.0).cast("float64"), ibis.null("float64")),
+        fan_match=ibis.ifelse(n.has_interests == 1, n.interest_share.fill_null(0.0).cast("float64"), ibis.null("float64")),
     )
-    return n.select("row", *NOTE_SIGNALS)
+    return n.select("row", *keep, *NOTE_DERIVED)
 
 
 def dwell_baselines(notes: ir.Table) -> ir.Table:
     """Each category's dwell baseline from the data: the mean of its notes' trusted average
-    dwell (`avg_dwell` of `note_signals`), and how many notes that mean rests on. A handful of
-    rows; the caller hands each note its category's (NULL category included)."""
+    dwell (`avg_dwell` of `note_metrics`), and how many notes that mean rests on. `notes` has the
+    category (or a code standing for it) and avg_dwell; a handful of rows come back."""
     return notes.group_by("category").aggregate(
         category_dwell_notes=notes.avg_dwell.count().cast("int64"),
         category_dwell_mean=notes.avg_dwell.mean(),
     )
 
 
-def account_signals(t: SignalTables, notes: ir.Table, window: Window, policy: Policy) -> ir.Table:
-    """Per-account metrics; `notes` holds account_id, published_epoch and likes_known per note
-    (from `note_signals`)."""
-    s = policy.signals
-    users = t.users
-
-    follows = t.follows
-    last_action = follows.group_by(["account_id", "user_id"]).aggregate(
-        last=follows.event_type.argmax(follows.ts.epoch_seconds())
-    )
-    fans = last_action.filter(last_action.last == "follow")
-    fans = fans.left_join(users, fans.user_id == users.user_id).select(fans.account_id, users.fan_window_logins)
-    fan_stats = fans.group_by("account_id").aggregate(
-        fans_known=fans.count().cast("int64"),
-        active_fans=_count(fans, fans.fan_window_logins.fill_null(0) >= s.fan_active_min_logins),
-    )
-
-    follow_bursts = sum_parts(t.account_parts, "account_id")
-
+def recent_likes(notes: ir.Table, window: Window) -> ir.Table:
+    """Per account (`account`: any key) with notes published in the recent window: how many,
+    how many with known likes, and their average likes."""
     recent = notes.filter(notes.published_epoch >= window.recent_start)
-    likes_stats = recent.group_by("account_id").aggregate(
+    return recent.group_by("account").aggregate(
         recent_notes=recent.count().cast("int64"),
         recent_notes_with_likes=recent.likes_known.count().cast("int64"),
         avg_likes_recent=recent.likes_known.mean(),
     )
 
-    a = _attach(t.accounts, fan_stats, "account_id")
-    a = _attach(a, follow_bursts, "account_id")
-    a = _attach(a, likes_stats, "account_id")
-    fans_known = a.fans_known.fill_null(0)
-    follows_window = a.follows_window.fill_null(0)
+
+# What `account_metrics` reads, beside account_id: followers (the store's count), fans_known and
+# active_fans (`fan_stats`), follows_window and burst_follows (the window's account parts),
+# recent_notes, recent_notes_with_likes and avg_likes_recent (`recent_likes`); counts 0 where
+# there is nothing, the average NULL.
+ACCOUNT_METRIC_INPUTS = (
+    "followers", "fans_known", "active_fans", "follows_window", "burst_follows",
+    "recent_notes", "recent_notes_with_likes", "avg_likes_recent",
+)
+
+
+def account_metrics(accounts: ir.Table, policy: Policy) -> ir.Table:
+    """Per account: its ACCOUNT_METRIC_INPUTS (but recent_notes_with_likes) and the metrics
+    fan_activity, fake_followers and imbalance."""
+    s = policy.signals
+    a = accounts
     return a.mutate(
-        fans_known=fans_known,
-        active_fans=a.active_fans.fill_null(0),
-        fan_activity=_ratio(a.active_fans.fill_null(0), fans_known, fans_known >= s.min_fans),
-        follows_window=follows_window,
-        burst_follows=a.burst_follows.fill_null(0),
-        fake_followers=_ratio(a.burst_follows.fill_null(0), follows_window, follows_window > 0),
-        recent_notes=a.recent_notes.fill_null(0),
+        fan_activity=_ratio(a.active_fans, a.fans_known, a.fans_known >= s.min_fans),
+        fake_followers=_ratio(a.burst_follows, a.follows_window, a.follows_window > 0),
         # Imbalance applies to accounts with many fans and known likes on recent notes.
         imbalance=ibis.ifelse(
-            (a.followers.fill_null(0) >= s.imbalance_min_fans) & (a.recent_notes_with_likes.fill_null(0) > 0),
+            (a.followers.fill_null(0) >= s.imbalance_min_fans) & (a.recent_notes_with_likes > 0),
             a.avg_likes_recent.cast("float64"),
             ibis.null("float64"),
         ),
     ).drop("recent_notes_with_likes")
-
-

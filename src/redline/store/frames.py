@@ -20,7 +20,8 @@ in a day would write a hundred megabytes; a delta costs what it holds. Reading t
 then each delta in order, a row giving way to the row of the same id in any later delta: the
 base's rows from the first replaced one on are copied, the rows before it are used as they are
 (a day of new rows replaces none; the rows that change are mostly the newest, and a new base
-puts the changed rows last). When the deltas hold more than `COMPACT_SHARE` of the base's rows,
+puts the changed rows last — or, for a kind kept in an `order`, where that order puts them: the
+note frame is kept in key order, the newest notes' keys being the latest). When the deltas hold more than `COMPACT_SHARE` of the base's rows,
 or would make every read copy more than that share of the base, or there would be more than
 `MAX_DELTAS` of them, the save writes a new base (the frame in memory) instead, and removes the
 deltas.
@@ -318,7 +319,7 @@ def _apply(kind: FrameKind, pieces: list[pa.Table], covers: list[pa.Array]) -> t
 def _without(table: pa.Table, id_column: str, ids: pa.Array) -> tuple[pa.Table, int]:
     """`table` less the rows whose id is in `ids`, and how many rows that copied: the rows before
     the first replaced one are kept as they are (a day of new rows replaces none, and the rows
-    that change are mostly the newest, which each new base puts last)."""
+    that change are mostly the newest, which each new base puts last or, in key order, late)."""
     replaced = pc.is_in(table.column(id_column), value_set=ids)
     first = pc.index(replaced, True).as_py()
     if first < 0:

@@ -88,6 +88,8 @@ def _notes_table(columns: list[tuple]) -> pa.Table:
 NOTES = FrameKind(
     name="notes", id_column="note_id", log_table="note_changes", log_id_column="note_id", schema=FRAME_SCHEMA,
     read=_read_notes, metadata_key=b"redline.note_frame",
+    # In key order, the daily job's gathers by key read its per-key sums front to back.
+    order="note_key",
     legacy=("notes.parquet",),  # the single file the first version kept
 )
 

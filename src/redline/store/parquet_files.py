@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -19,27 +20,24 @@ def write_parquet_atomically(table: pa.Table, final: Path, **options) -> Path:
     return write_atomically(final, lambda handle: pq.write_table(table, handle, **{"compression": "zstd", **options}))
 
 
-def write_arrow_atomically(table: pa.Table, final: Path, batch_rows: int = 1 << 16) -> Path:
-    """`table` as an Arrow IPC file (Feather v2) at `final`, zstd-compressed buffers in record
-    batches of `batch_rows` (see `write_atomically`)."""
-
-    def write(handle: BinaryIO) -> None:
-        options = pa.ipc.IpcWriteOptions(compression=pa.Codec("zstd", compression_level=1))
-        with pa.ipc.new_file(handle, table.schema, options=options) as writer:
-            writer.write_table(table, max_chunksize=batch_rows)
-
-    return write_atomically(final, write)
-
-
 def write_atomically(final: Path, write: Callable[[BinaryIO], None]) -> Path:
     """Write to a temporary file in the same directory, fsync it, rename it over `final`, and
     fsync the directory so the rename itself survives a crash."""
+    with open_atomically(final) as handle:
+        write(handle)
+    return final
+
+
+@contextmanager
+def open_atomically(final: Path) -> Iterator[BinaryIO]:
+    """A file to write `final` through (see `write_atomically`): it replaces `final` when the
+    block ends without an error, and is removed when it raises."""
     directory = final.parent
     directory.mkdir(parents=True, exist_ok=True)
     temporary = directory / f".tmp-{uuid.uuid4().hex}{final.suffix}"
     try:
         with open(temporary, "wb") as handle:
-            write(handle)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, final)
@@ -47,7 +45,6 @@ def write_atomically(final: Path, write: Callable[[BinaryIO], None]) -> Path:
         temporary.unlink(missing_ok=True)
         raise
     fsync_directory(directory)
-    return final
 
 
 def fsync_directory(directory: Path) -> None:

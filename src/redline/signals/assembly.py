@@ -1,0 +1,184 @@
+"""Lining the engine's per-note and per-account numbers up with the notes and accounts scored.
+
+The engine aggregates events (`signals/expressions.py`); what comes back is keyed by note (a
+window's day parts by note key, reports and comment labels by note id) or by account id. Before
+the formulas run, every number is put in the row of the note or account it belongs to, so the
+formulas are one pass over rows that are already in order: no join of a million note ids, no
+sort. Here that is NumPy and Arrow on integer positions: a sum by key is `np.bincount`, lining up
+is a gather by key, and ids are turned into positions once per table (a hash of the few ids
+asked about, probed by the many).
+
+A note or account with no number of a kind gets 0 for a count, NULL where the formulas read a
+missing value as unknown (the worst 24 h of reports, the fans' interest in the category).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from redline.signals.expressions import ACCOUNT_METRIC_INPUTS, NOTE_AMOUNTS, NOTE_COUNTS
+
+
+@dataclass
+class KeyedSums:
+    """Additive per-note numbers by note key (a column's position k holds key k's sum)."""
+
+    columns: dict[str, np.ndarray]
+
+    @classmethod
+    def add_up(cls, parts: list[tuple[np.ndarray, pa.Table]], size: int, names: tuple[str, ...] = NOTE_COUNTS) -> "KeyedSums":
+        """The sums by key of `parts`: (keys, table with the `names` columns) pairs, NULL as 0.
+        Counts stay integers (summed as doubles: exact below 2^53); NOTE_AMOUNTS are doubles."""
+        keys = np.concatenate([k for k, _ in parts]) if parts else np.empty(0, np.int64)
+        size = max(size, int(keys.max()) + 1 if len(keys) else 0)
+        columns = {}
+        for name in names:
+            values = [_filled(table.column(name)) for _, table in parts]
+            integer = name not in NOTE_AMOUNTS
+            total = np.bincount(keys, weights=np.concatenate(values) if values else None, minlength=size) if len(keys) else np.zeros(size)
+            columns[name] = np.rint(total).astype(np.int64) if integer else total
+        return cls(columns)
+
+    def __add__(self, other: "KeyedSums") -> "KeyedSums":
+        """Both sums together (the shorter padded: keys given since it was made have nothing)."""
+        columns = {}
+        for name, mine in self.columns.items():
+            theirs = other.columns[name]
+            total = np.zeros(max(len(mine), len(theirs)), np.result_type(mine, theirs))
+            total[: len(mine)] += mine
+            total[: len(theirs)] += theirs
+            columns[name] = total
+        return KeyedSums(columns)
+
+    def at(self, keys: np.ndarray) -> dict[str, np.ndarray]:
+        """Each column's value for each of `keys` (0 for a key with nothing: newer than the sums)."""
+        out = {}
+        for name, column in self.columns.items():
+            if len(keys) and (keys.max() >= len(column) or keys.min() < 0):
+                inside = (keys >= 0) & (keys < len(column))
+                values = np.zeros(len(keys), column.dtype)
+                values[inside] = column[keys[inside]]
+            else:
+                values = column[keys]
+            out[name] = values
+        return out
+
+
+def _filled(column: pa.ChunkedArray) -> np.ndarray:
+    kind = column.type
+    zero = pa.scalar(0, kind) if (pa.types.is_integer(kind) or pa.types.is_floating(kind)) else None
+    filled = pc.fill_null(column, zero) if column.null_count else column
+    return filled.to_numpy().astype(np.float64, copy=False)
+
+
+def positions(values: pa.ChunkedArray | pa.Array, among: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """The position of each value in `among` (-1 where absent or null). `among`'s values are
+    hashed: keep it the smaller side."""
+    found = pc.index_in(values, value_set=among.combine_chunks() if isinstance(among, pa.ChunkedArray) else among)
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+
+
+def scatter(rows: np.ndarray, values: np.ndarray, size: int, fill: float | int = 0, dtype=None) -> np.ndarray:
+    """An array of `size` holding `values` at `rows` (those < 0 dropped), `fill` elsewhere."""
+    out = np.full(size, fill, dtype=dtype or values.dtype)
+    keep = rows >= 0
+    out[rows[keep]] = values[keep]
+    return out
+
+
+def _numbers(table: pa.Table, name: str, dtype) -> np.ndarray:
+    return pc.fill_null(table.column(name), 0).to_numpy().astype(dtype, copy=False)
+
+
+def note_inputs(
+    notes: pa.Table,
+    note_keys: np.ndarray,
+    sums: KeyedSums,
+    per_note: list[tuple[np.ndarray, pa.Table]],
+    interests: tuple[pa.Array, np.ndarray],
+) -> pa.Table:
+    """One row per note (in `notes`' order): its `row` and the NOTE_METRIC_INPUTS.
+
+    `note_keys`: each note's key; `sums`: the window's day parts by key; `per_note`: (keys,
+    table) of the other per-note numbers (reports, comment labels), a key per table row (-1 for
+    a note not scored); `interests`: `interest_share` of the notes."""
+    n = notes.num_rows
+    columns: dict[str, pa.Array | np.ndarray] = {
+        "row": np.arange(n, dtype=np.int64),
+        "video_seconds": notes.column("video_seconds"),
+        "liked_count": notes.column("liked_count"),
+    }
+    columns.update(sums.at(note_keys))
+    row_of_key = scatter(note_keys, np.arange(n, dtype=np.int64), max(int(note_keys.max()) + 1 if n else 0, 0), fill=-1)
+
+    def rows_for(keys: np.ndarray) -> np.ndarray:
+        inside = (keys >= 0) & (keys < len(row_of_key))
+        return np.where(inside, row_of_key[np.where(inside, keys, 0)], -1)
+
+    for keys, table in per_note:
+        rows = rows_for(keys)
+        for name in table.column_names:
+            if name == "note_id":
+                continue
+            if name == "reports_24h_max":  # unknown (NULL) where the note had no report
+                present = scatter(rows, np.ones(len(rows), bool), n, fill=False)
+                columns[name] = pa.array(scatter(rows, _numbers(table, name, np.int64), n), mask=~present)
+            else:
+                columns[name] = scatter(rows, _numbers(table, name, np.int64), n)
+    for name in ("valid_reports", "labelled_comments", "negative_comments", "question_comments"):
+        columns.setdefault(name, np.zeros(n, np.int64))
+    columns.setdefault("reports_24h_max", pa.nulls(n, pa.int64()))
+    share, has_interests = interests
+    columns["interest_share"] = share
+    columns["has_interests"] = has_interests
+    return pa.table({name: value if isinstance(value, (pa.Array, pa.ChunkedArray)) else pa.array(value) for name, value in columns.items()})
+
+
+def interest_share(category: pa.ChunkedArray, note_account: np.ndarray, accounts: int, interests: pa.Table, interest_account: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    """Per note (its category, `note_account` its account's position among `accounts`
+    accounts): the share of its account's fans interested in its category (NULL when the
+    account lists no such interest), and whether the account lists any interest (0/1).
+    `interests`: (interest, share) rows with `interest_account` their account positions."""
+    n = len(note_account)
+    listed = scatter(interest_account, np.ones(len(interest_account), np.int8), accounts, fill=0) if accounts else np.zeros(0, np.int8)
+    has_interests = np.where(note_account >= 0, listed[np.maximum(note_account, 0)] if accounts else 0, 0).astype(np.int8)
+    if not interests.num_rows or not n:
+        return pa.nulls(n, pa.float64()), has_interests
+    names = pc.unique(interests.column("interest").combine_chunks())
+    width = len(names) + 1
+    interest_code = positions(interests.column("interest"), names)
+    keep = (interest_account >= 0) & (interest_code >= 0)
+    pairs = (interest_account * width + interest_code)[keep]
+    shares = pc.fill_null(interests.column("share"), np.nan).to_numpy(zero_copy_only=False)[keep]
+    note_code = positions(category, names)
+    wanted = np.where((note_account >= 0) & (note_code >= 0), note_account * width + note_code, -1)
+    at = positions(pa.array(wanted), pa.array(pairs))  # the first row of an (account, interest) pair
+    found = at >= 0
+    values = np.where(found, shares[np.maximum(at, 0)] if len(shares) else 0.0, np.nan)
+    return pa.array(values, mask=~found | np.isnan(values)), has_interests
+
+
+def account_inputs(accounts: pa.Table, per_account: list[pa.Table], recent: pa.Table, recent_account: np.ndarray) -> pa.Table:
+    """One row per account (in `accounts`' order): account_id and the ACCOUNT_METRIC_INPUTS.
+    `per_account`: tables by account_id (fans, the window's follow sums); `recent`:
+    `recent_likes` by account position (`recent_account`)."""
+    m = accounts.num_rows
+    ids = accounts.column("account_id")
+    columns: dict[str, pa.Array | np.ndarray | pa.ChunkedArray] = {"account_id": ids, "followers": accounts.column("followers")}
+    for table in per_account:
+        rows = positions(table.column("account_id"), ids) if m else np.full(table.num_rows, -1)
+        for name in table.column_names:
+            if name != "account_id":
+                columns[name] = scatter(rows, _numbers(table, name, np.int64), m)
+    for name in ("recent_notes", "recent_notes_with_likes"):
+        columns[name] = scatter(recent_account, _numbers(recent, name, np.int64), m)
+    average = recent.column("avg_likes_recent")
+    present = scatter(recent_account, average.is_valid().to_numpy(zero_copy_only=False), m, fill=False)
+    columns["avg_likes_recent"] = pa.array(scatter(recent_account, _numbers(recent, "avg_likes_recent", np.float64), m), mask=~present)
+    for name in ACCOUNT_METRIC_INPUTS:
+        columns.setdefault(name, np.zeros(m, np.int64))
+    return pa.table({"account_id": ids, **{name: columns[name] for name in ACCOUNT_METRIC_INPUTS}})

@@ -1,0 +1,40 @@
+"""Lining per-note numbers up by key (signals/assembly.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from redline.signals.assembly import KeyedSums, positions
+
+
+def _part(counts: list[int], amounts: list[float | None]) -> pa.Table:
+    return pa.table({"reads": pa.array(counts, pa.int64()), "order_amount": pa.array(amounts, pa.float64())})
+
+
+def test_parts_add_up_by_key_integers_exactly_and_missing_values_as_zero():
+    first = (np.array([0, 3]), _part([2**52 + 1, 5], [1.5, None]))
+    second = (np.array([3, 1]), _part([1, 7], [2.25, 4.0]))
+    sums = KeyedSums.add_up([first, second], size=2, names=("reads", "order_amount"))
+    assert sums.columns["reads"].dtype == np.int64
+    assert sums.columns["reads"].tolist() == [2**52 + 1, 7, 0, 6]  # grown to the largest key
+    assert sums.columns["order_amount"].tolist() == [1.5, 4.0, 0.0, 2.25]
+
+
+def test_sums_of_different_lengths_add_and_keys_beyond_them_read_zero():
+    short = KeyedSums.add_up([(np.array([0]), _part([1], [1.0]))], size=1, names=("reads", "order_amount"))
+    long = KeyedSums.add_up([(np.array([2]), _part([4], [2.0]))], size=3, names=("reads", "order_amount"))
+    both = short + long
+    assert both.columns["reads"].tolist() == [1, 0, 4]
+    at = both.at(np.array([2, 0, 7, -1]))
+    assert at["reads"].tolist() == [4, 1, 0, 0] and at["order_amount"].tolist() == [2.0, 1.0, 0.0, 0.0]
+    nothing = KeyedSums.add_up([], size=2, names=("reads", "order_amount")).columns
+    assert nothing["reads"].dtype == np.int64 and nothing["order_amount"].dtype == np.float64
+
+
+@pytest.mark.parametrize("among", [["b", "a"], []])
+def test_positions_name_the_place_in_the_smaller_side_or_minus_one(among):
+    got = positions(pa.array(["a", None, "c", "b"]), pa.array(among, pa.string()))
+    expected = [among.index(v) if v in among else -1 for v in ["a", None, "c", "b"]]
+    assert got.tolist() == expected
