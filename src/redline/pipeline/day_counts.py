@@ -201,7 +201,10 @@ def _inactivity_start(day: date, policy: Policy) -> date:
 
 def _dated(engine: Engine, days: list[LakeDay]) -> ir.Table:
     """The events of the lake days, each with its day."""
-    return _stacked([engine.events(lake_day.files).mutate(day=ibis.literal(lake_day.day, type="date")) for lake_day in days])
+    files = [path for lake_day in days for path in lake_day.files]
+    if not files:
+        return engine.events([]).mutate(day=ibis.null("date"))
+    return engine.dated(files)
 
 
 def _login_days(engine: Engine, logins: ir.Table) -> list[date]:
@@ -214,16 +217,9 @@ def _logins(engine: Engine, lake: EventLake, days: list[date], policy: Policy) -
     """The lake's login events that judge `days` (from the inactivity window before the first
     on), each with its day."""
     first, last = _inactivity_start(min(days), policy), max(days)
-    tables = []
-    for day in lake.days():
-        if first <= day <= last:
-            events = engine.events(lake.files(day, day))
-            logins = events.filter(events.event_type == "login")
-            tables.append(logins.select("user_id", day=ibis.literal(day, type="date")))
-    if not tables:
-        events = engine.events([])
-        return events.filter(events.event_type == "login").select("user_id", day=ibis.null("date"))
-    return _stacked(tables)
+    files = lake.files(first, last)
+    events = engine.dated(files) if files else engine.events([]).mutate(day=ibis.null("date"))
+    return events.filter(events.event_type == "login").select("user_id", "day")
 
 
 def _logins_of(events: ir.Table, days: list[date], policy: Policy) -> ir.Table:
@@ -234,18 +230,14 @@ def _logins_of(events: ir.Table, days: list[date], policy: Policy) -> ir.Table:
     return dated.filter(dated.day.notnull())
 
 
-def _stacked(tables: list[ir.Table]) -> ir.Table:
-    return tables[0] if len(tables) == 1 else ibis.union(*tables, distinct=False)
-
-
 def kept_day_parts(engine: Engine, lake: EventLake, days: list[LakeDay], policy: Policy, keys: NoteKeys) -> list[tuple[Path, Path]]:
     """Each day's parts files (notes, accounts). The days whose files are missing or no longer
     match the day's files, the inactivity window's files or the policy are computed now, all in
     one query per kind (a `day` column tells them apart): a first run digests every day of the
     window, and on a small lake compiling a query costs more than running it."""
     paths = {lake_day.day: _parts_paths(lake, lake_day.day) for lake_day in days}
-    wanted = {lake_day.day: _key(lake, lake_day, policy) for lake_day in days}
-    for chunk in _chunks(_stale_days(lake, days, policy)):
+    wanted = _keys(lake, days, policy)
+    for chunk in _chunks([lake_day for lake_day in days if not _current(lake, lake_day, wanted[lake_day.day])]):
         chunk_days = [lake_day.day for lake_day in chunk]
         logins = _logins(engine, lake, chunk_days, policy)
         with ExitStack() as kept:
@@ -266,7 +258,12 @@ def kept_day_parts(engine: Engine, lake: EventLake, days: list[LakeDay], policy:
 def _stale_days(lake: EventLake, days: list[LakeDay], policy: Policy) -> list[LakeDay]:
     """The days whose kept parts are missing or no longer match the day's files, the
     inactivity window's files or the policy."""
-    return [lake_day for lake_day in days if not all(_stored_key(path) == _key(lake, lake_day, policy) for path in _parts_paths(lake, lake_day.day))]
+    wanted = _keys(lake, days, policy)
+    return [lake_day for lake_day in days if not _current(lake, lake_day, wanted[lake_day.day])]
+
+
+def _current(lake: EventLake, lake_day: LakeDay, key: dict) -> bool:
+    return all(_stored_key(path) == key for path in _parts_paths(lake, lake_day.day))
 
 
 def _keyed_notes(path: Path, keys: NoteKeys) -> tuple[np.ndarray, pa.Table]:
@@ -330,15 +327,18 @@ def _parts_paths(lake: EventLake, day: date) -> tuple[Path, Path]:
     return directory / "notes.parquet", directory / "accounts.parquet"
 
 
-def _key(lake: EventLake, lake_day: LakeDay, policy: Policy) -> dict:
+def _keys(lake: EventLake, days: list[LakeDay], policy: Policy) -> dict[date, dict]:
+    """What each day's kept parts must have been computed from (the lake listed once: a day's
+    key names the files of the inactivity window before it)."""
     s = policy.signals
-    logins_from = _inactivity_start(lake_day.day, policy)
-    return {
-        "format": FORMAT,
-        "files": _described(lake_day.files),
-        "inactivity_files": _described(lake.files(logins_from, lake_day.day - timedelta(days=1))),
-        "policy": [s.completion_min_fraction, s.new_account_days, s.inactive_days, s.burst_window_minutes, s.burst_min_events, s.burst_suspicious_share],
-    }
+    described = {day: _described(lake.files(day, day)) for day in lake.days()}
+    numbers = [s.completion_min_fraction, s.new_account_days, s.inactive_days, s.burst_window_minutes, s.burst_min_events, s.burst_suspicious_share]
+    keys = {}
+    for lake_day in days:
+        logins_from = _inactivity_start(lake_day.day, policy)
+        before = sorted(entry for day, entries in described.items() if logins_from <= day < lake_day.day for entry in entries)
+        keys[lake_day.day] = {"format": FORMAT, "files": _described(lake_day.files), "inactivity_files": before, "policy": numbers}
+    return keys
 
 
 def _described(files: list[Path]) -> list:

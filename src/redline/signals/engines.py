@@ -35,6 +35,11 @@ class Engine(Protocol):
         """Any Parquet files of one schema (at least one file)."""
         ...
 
+    def dated(self, files: list[Path]) -> ir.Table:
+        """Lake files (at least one), each row with the `day` (date) of the file's `day=D`
+        directory: read as a partition value, nothing is worked out per row."""
+        ...
+
     def table(self, data: pa.Table) -> ir.Table: ...
 
     def execute(self, expression: ir.Table) -> pa.Table: ...
@@ -81,6 +86,10 @@ class DuckDBEngine:
     def parquet(self, files: list[Path]) -> ir.Table:
         # The lake's `day=D` directories are not columns: the files carry all they mean.
         return self.con.read_parquet([str(path) for path in files], hive_partitioning=False)
+
+    def dated(self, files: list[Path]) -> ir.Table:
+        table = self.con.read_parquet([str(path) for path in files], hive_partitioning=True)
+        return table.mutate(day=table.day.cast("date"))
 
     def table(self, data: pa.Table) -> ir.Table:
         return ibis.memtable(data)
@@ -146,6 +155,15 @@ class SparkEngine:
         if not files:
             return ibis.memtable(EVENT_SCHEMA.empty_table())
         return self.parquet(files)
+
+    def dated(self, files: list[Path]) -> ir.Table:
+        # Partition discovery from the lake's root gives each file's `day=D` as a column.
+        root = str(Path(files[0]).parent.parent)
+        frame = self.session.read.option("basePath", root).parquet(*[str(path) for path in files])
+        name = f"redline_dated_{id(self)}_{next(self._views)}"
+        frame.createOrReplaceTempView(name)
+        table = self.con.table(name)
+        return table.mutate(day=table.day.cast("date"))
 
     def parquet(self, files: list[Path]) -> ir.Table:
         frame = self.session.read.parquet(*[str(path) for path in files])
