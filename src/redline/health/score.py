@@ -40,20 +40,19 @@ class Scores:
 
 def _weighted_mean(parts: list[tuple[np.ndarray, float]], n: int) -> np.ndarray:
     """Per item, the weighted mean of the parts it knows (NaN when it knows none). Summed in
-    place through one scratch array: over a million items each temporary is memory the system
-    must hand out afresh, which costs more than the arithmetic."""
+    place (the ufuncs' `where=` instead of masked assignments): over a million items each
+    temporary is memory the system must hand out afresh, which costs more than the arithmetic."""
     if len(parts) == 1 and parts[0][1] > 0:
         return np.array(parts[0][0], dtype=np.float64)
     total = np.zeros(n)
     weight = np.zeros(n)
     scratch = np.empty(n)
+    known = np.empty(n, dtype=bool)
     for values, w in parts:
-        known = values == values  # not NaN
-        np.copyto(scratch, values)
-        scratch[~known] = 0.0
-        scratch *= w
-        total += scratch
-        weight += known * w
+        np.equal(values, values, out=known)  # not NaN
+        np.multiply(values, w, out=scratch)
+        np.add(total, scratch, out=total, where=known)
+        np.add(weight, w, out=weight, where=known)
     with np.errstate(invalid="ignore", divide="ignore"):
         total /= weight  # 0 / 0 = NaN where no part is known
     return total
