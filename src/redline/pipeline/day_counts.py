@@ -21,8 +21,8 @@ or unfollow of each (account, user) that day (`follow_actions`). An account's fa
 history, which is then a few small files instead of every day's events.
 
 An event's day is the day of the lake directory it is stored in (the ingester files each event
-under its local day): the days' files are read each with its day as a literal, which costs
-nothing per row.
+under its local day): the files are read with their `day=D` as a partition value
+(`Engine.dated`), which costs nothing per row.
 """
 
 from __future__ import annotations
