@@ -33,7 +33,7 @@ def _read_accounts(database: Database, changes: Changes | None = None) -> pa.Tab
         changes.params if changes else {},
     )
     raw = rows_to_table(rows, {"account_id": pa.string(), "followers": pa.int64(), "fan_interests": pa.string()})
-    parsed = duckdb.sql(
+    parsed = duckdb.sql(  # (DuckDB finds the Arrow table `raw` by its name)
         """
         WITH entries AS (
             SELECT account_id, interest.key AS interest, TRY_CAST(interest.value AS DOUBLE) AS share
