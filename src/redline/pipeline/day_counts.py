@@ -28,6 +28,7 @@ under its local day): the files are read with their `day=D` as a partition value
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -123,6 +124,7 @@ class WindowPlan:
     ready: list[LakeDay]
     stale: list[LakeDay]
     edges: list[LakeDay]
+    keys: dict[date, dict]  # what each whole day's kept parts must name (see `_keys`)
 
 
 def plan_window(lake: EventLake, days: list[LakeDay], window: Window, policy: Policy) -> WindowPlan:
@@ -138,8 +140,10 @@ def plan_window(lake: EventLake, days: list[LakeDay], window: Window, policy: Po
             whole.append(lake_day)
         else:
             edges.append(lake_day)
-    stale = _stale_days(lake, whole, policy)
-    return WindowPlan([lake_day for lake_day in whole if lake_day not in stale], stale, edges)
+    keys = _keys(lake, whole, policy)
+    current = [all(_stored_key(path) == keys[lake_day.day] for path in _parts_paths(lake, lake_day.day)) for lake_day in whole]
+    ready = [lake_day for lake_day, ok in zip(whole, current) if ok]
+    return WindowPlan(ready, [lake_day for lake_day, ok in zip(whole, current) if not ok], edges, keys)
 
 
 def window_sums(engine: Engine, lake: EventLake, days: list[LakeDay], window: Window, policy: Policy, keys: NoteKeys) -> WindowSums:
@@ -167,10 +171,10 @@ def new_sums(engine: Engine, lake: EventLake, plan: WindowPlan, window: Window, 
         logins = _logins(engine, lake, [lake_day.day], policy)
         notes, accounts = day_parts(_dated(engine, [lake_day]), logins, policy, window.metrics_start, window.end, login_days=_login_days(engine, logins))
         raw.append((engine.execute(notes.drop("day")), engine.execute(accounts.drop("day"))))
-    kept = kept_day_parts(engine, lake, plan.stale, policy, keys)
-    note_parts = [_keyed_notes(notes, keys) for notes, _ in kept]
+    digested = _digest(engine, lake, plan.stale, plan.keys, policy, keys)
+    note_parts = [(notes.column("note_key").to_numpy(), notes) for notes, _ in digested]
     note_parts += [(keys.lookup(notes.column("note_id")), notes) for notes, _ in raw]
-    account_parts = [pq.read_table(accounts) for _, accounts in kept] + [accounts for _, accounts in raw]
+    account_parts = [accounts for _, accounts in digested] + [accounts for _, accounts in raw]
     return WindowSums(KeyedSums.add_up(note_parts, len(keys)), _account_sums(account_parts))
 
 
@@ -201,10 +205,11 @@ def _inactivity_start(day: date, policy: Policy) -> date:
 
 def _dated(engine: Engine, days: list[LakeDay]) -> ir.Table:
     """The events of the lake days, each with its day."""
-    files = [path for lake_day in days for path in lake_day.files]
-    if not files:
-        return engine.events([]).mutate(day=ibis.null("date"))
-    return engine.dated(files)
+    return _dated_files(engine, [path for lake_day in days for path in lake_day.files])
+
+
+def _dated_files(engine: Engine, files: list[Path]) -> ir.Table:
+    return engine.dated(files) if files else engine.events([]).mutate(day=ibis.null("date"))
 
 
 def _login_days(engine: Engine, logins: ir.Table) -> list[date]:
@@ -217,8 +222,7 @@ def _logins(engine: Engine, lake: EventLake, days: list[date], policy: Policy) -
     """The lake's login events that judge `days` (from the inactivity window before the first
     on), each with its day."""
     first, last = _inactivity_start(min(days), policy), max(days)
-    files = lake.files(first, last)
-    events = engine.dated(files) if files else engine.events([]).mutate(day=ibis.null("date"))
+    events = _dated_files(engine, lake.files(first, last))
     return events.filter(events.event_type == "login").select("user_id", "day")
 
 
@@ -230,40 +234,33 @@ def _logins_of(events: ir.Table, days: list[date], policy: Policy) -> ir.Table:
     return dated.filter(dated.day.notnull())
 
 
-def kept_day_parts(engine: Engine, lake: EventLake, days: list[LakeDay], policy: Policy, keys: NoteKeys) -> list[tuple[Path, Path]]:
-    """Each day's parts files (notes, accounts). The days whose files are missing or no longer
-    match the day's files, the inactivity window's files or the policy are computed now, all in
-    one query per kind (a `day` column tells them apart): a first run digests every day of the
-    window, and on a small lake compiling a query costs more than running it."""
-    paths = {lake_day.day: _parts_paths(lake, lake_day.day) for lake_day in days}
-    wanted = _keys(lake, days, policy)
-    for chunk in _chunks([lake_day for lake_day in days if not _current(lake, lake_day, wanted[lake_day.day])]):
+def _digest(engine: Engine, lake: EventLake, days: list[LakeDay], wanted: dict[date, dict], policy: Policy, keys: NoteKeys) -> list[tuple[pa.Table, pa.Table]]:
+    """Compute the parts of `days` and keep them (each day's file names `wanted[day]`), all in
+    one query per kind (a `day` column tells the days apart) up to DIGEST_EVENTS: a first run
+    digests every day of the window, and on a small lake compiling a query costs more than
+    running it. Returns each query's (notes with their `note_key`, accounts)."""
+    digested = []
+    for chunk in _chunks(days):
         chunk_days = [lake_day.day for lake_day in chunk]
         logins = _logins(engine, lake, chunk_days, policy)
         with ExitStack() as kept:
             notes, accounts = day_parts(_dated(engine, chunk), logins, policy, keep=lambda table: kept.enter_context(engine.kept(table)),
                                         login_days=_login_days(engine, logins))
-            tables = [engine.execute(notes), engine.execute(accounts)]
-        note_keys = keys.lookup(tables[0].column("note_id"))
-        tables[0] = tables[0].append_column("note_key", pa.array(note_keys))
+            notes, accounts = engine.execute(notes), engine.execute(accounts)
+        notes = notes.append_column("note_key", pa.array(keys.lookup(notes.column("note_id"))))
         keys.save()  # before any file that holds the keys
-        for position, table in enumerate(tables):
-            for day in chunk_days:
-                of_day = table.filter(pc.equal(table.column("day"), pa.scalar(day, pa.date32()))).drop_columns(["day"])
-                metadata = {METADATA_KEY: json.dumps(wanted[day]).encode(), KEYS_METADATA_KEY: keys.generation.encode()}
-                write_parquet_atomically(of_day.replace_schema_metadata(metadata), paths[day][position], compression="lz4")
-    return [paths[lake_day.day] for lake_day in days]
+        for position, table in enumerate((notes, accounts)):
+            _write_days(table, chunk_days, lambda day: _parts_paths(lake, day)[position],
+                        lambda day: {METADATA_KEY: json.dumps(wanted[day]).encode(), KEYS_METADATA_KEY: keys.generation.encode()})
+        digested.append((notes, accounts))
+    return digested
 
 
-def _stale_days(lake: EventLake, days: list[LakeDay], policy: Policy) -> list[LakeDay]:
-    """The days whose kept parts are missing or no longer match the day's files, the
-    inactivity window's files or the policy."""
-    wanted = _keys(lake, days, policy)
-    return [lake_day for lake_day in days if not _current(lake, lake_day, wanted[lake_day.day])]
-
-
-def _current(lake: EventLake, lake_day: LakeDay, key: dict) -> bool:
-    return all(_stored_key(path) == key for path in _parts_paths(lake, lake_day.day))
+def _write_days(table: pa.Table, days: list[date], path: Callable[[date], Path], metadata: Callable[[date], dict]) -> None:
+    """Each day's rows of `table` (its `day` column dropped) to that day's kept file."""
+    for day in days:
+        of_day = table.filter(pc.equal(table.column("day"), pa.scalar(day, pa.date32()))).drop_columns(["day"])
+        write_parquet_atomically(of_day.replace_schema_metadata(metadata(day)), path(day), compression="lz4")
 
 
 def _keyed_notes(path: Path, keys: NoteKeys) -> tuple[np.ndarray, pa.Table]:
@@ -281,21 +278,20 @@ def _keyed_notes(path: Path, keys: NoteKeys) -> tuple[np.ndarray, pa.Table]:
     return note_keys, whole
 
 
-def kept_follows(engine: Engine, lake: EventLake, days: list[LakeDay]) -> list[Path]:
-    """Each day's `follow_actions` file (the last follow or unfollow of each user and account
-    that day), computed now for the days whose file is missing or no longer matches the day's
-    files: the fans of an account follow from all history, which is then read from these small
-    files instead of every lake file's follow events each day."""
-    paths = {lake_day.day: counts_dir(lake) / f"day={lake_day.day.isoformat()}" / "follows.parquet" for lake_day in days}
-    wanted = {lake_day.day: {"format": FOLLOWS_FORMAT, "files": _described(lake_day.files)} for lake_day in days}
-    stale = [lake_day for lake_day in days if _stored_key(paths[lake_day.day]) != wanted[lake_day.day]]
-    for chunk in _chunks(stale, FOLLOW_DIGEST_EVENTS):
+def kept_follows(engine: Engine, lake: EventLake, through: date) -> list[Path]:
+    """Every lake day's `follow_actions` file up to `through` (the last follow or unfollow of
+    each user and account that day), computed now for the days whose file is missing or no
+    longer matches the day's files: the fans of an account follow from all history, which is
+    then read from these small files instead of every lake file's follow events each day. Only
+    the lake's listing is read for the days already kept (no Parquet footer)."""
+    days = [day for day in lake.days() if day <= through]
+    paths = {day: counts_dir(lake) / f"day={day.isoformat()}" / "follows.parquet" for day in days}
+    wanted = {day: {"format": FOLLOWS_FORMAT, "files": _described(lake.files(day, day))} for day in days}
+    stale = [day for day in days if _stored_key(paths[day]) != wanted[day]]
+    for chunk in _chunks([lake_day for day in stale for lake_day in lake_days(lake, day, day)], FOLLOW_DIGEST_EVENTS):
         table = engine.execute(follow_actions(_dated(engine, chunk)))
-        for lake_day in chunk:
-            of_day = table.filter(pc.equal(table.column("day"), pa.scalar(lake_day.day, pa.date32()))).drop_columns(["day"])
-            metadata = {METADATA_KEY: json.dumps(wanted[lake_day.day]).encode()}
-            write_parquet_atomically(of_day.replace_schema_metadata(metadata), paths[lake_day.day], compression="lz4")
-    return [paths[lake_day.day] for lake_day in days]
+        _write_days(table, [lake_day.day for lake_day in chunk], paths.__getitem__, lambda day: {METADATA_KEY: json.dumps(wanted[day]).encode()})
+    return [paths[day] for day in days]
 
 
 FOLLOWS_FORMAT = 1

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import date
 
 import ibis.expr.types as ir
 import numpy as np
@@ -22,7 +21,7 @@ import pyarrow.compute as pc
 
 from redline.pipeline.day_counts import LakeDay, WindowPlan, WindowSums, event_window_sums, kept_follows, kept_sums, lake_days, new_sums, plan_window
 from redline.policy import Policy
-from redline.signals.assembly import account_inputs, interest_share, note_inputs, positions
+from redline.signals.assembly import account_inputs, interest_share, note_inputs, ordered_by, positions
 from redline.signals.engines import Engine
 from redline.signals.expressions import (
     BASELINE_SIGNALS,
@@ -90,8 +89,8 @@ def lake_news(engine: Engine, lake: EventLake, days: list[LakeDay], plan: Window
 def _lake_history(engine: Engine, lake: EventLake, days: list[LakeDay], window: Window, policy: Policy) -> tuple[pa.Table, pa.Table]:
     events = engine.events([path for lake_day in days for path in lake_day.files])
     # Fans follow from all history: each day's last follows and unfollows, kept per day.
-    history = [lake_day for lake_day in lake_days(lake, date.min, window.day) if lake_day.rows]
-    follows = engine.parquet(kept_follows(engine, lake, history)) if history else follow_actions(engine.events([]))
+    kept = kept_follows(engine, lake, window.day)
+    follows = engine.parquet(kept) if kept else follow_actions(engine.events([]))
     return _reports_and_fans(engine, events, follows, window, policy)
 
 
@@ -127,10 +126,8 @@ class StoreSide:
 def store_side(inputs: dict[str, pa.Table], keys: NoteKeys) -> StoreSide:
     """The store's `inputs` — the notes (with `note_key` when they come from the note frame),
     accounts (account_id, followers), fans' interests and comment labels — lined up."""
-    notes, interests, accounts = inputs["notes"], inputs["fan_interests"], inputs["accounts"]
-    ids = accounts.column("account_id")
-    if accounts.num_rows > 1 and not pc.all(pc.less(ids.slice(0, len(ids) - 1), ids.slice(1))).as_py():
-        accounts = accounts.sort_by("account_id")  # the account metrics' order
+    notes, interests = inputs["notes"], inputs["fan_interests"]
+    accounts = ordered_by(inputs["accounts"], "account_id")  # the account metrics' order
     if "note_key" in notes.column_names and notes.column("note_key").null_count == 0:
         note_keys = notes.column("note_key").to_numpy().astype(np.int64, copy=False)
     else:

@@ -75,6 +75,14 @@ def _filled(column: pa.ChunkedArray) -> np.ndarray:
     return filled.to_numpy().astype(np.float64, copy=False)
 
 
+def ordered_by(table: pa.Table, column: str) -> pa.Table:
+    """`table` sorted by `column` (as it is, when it already is: checking costs one pass)."""
+    values = table.column(column)
+    if table.num_rows > 1 and not pc.all(pc.less_equal(values.slice(0, len(values) - 1), values.slice(1))).as_py():
+        return table.sort_by(column)
+    return table
+
+
 def positions(values: pa.ChunkedArray | pa.Array, among: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """The position of each value in `among` (-1 where absent or null). `among`'s values are
     hashed: keep it the smaller side."""

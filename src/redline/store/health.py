@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import select
 
+from redline.signals.assembly import ordered_by
 from redline.store.account_frame import account_frame
 from redline.store.arrow_rows import fetch_rows, rows_to_table
 from redline.store.database import Database
@@ -51,11 +52,8 @@ def load_accounts(database: Database, root: Path, defer: Defer | None = None) ->
     """(accounts: id, followers, by id), (fans' interests: account_id, interest, share, by
     account and interest), from the account frame (the columnar copy kept in the data home, the
     interests parsed there; `defer` as for `account_frame`)."""
-    frame = account_frame(database, root, defer)
-    ids = frame.column("account_id")
-    if frame.num_rows > 1 and not pc.all(pc.less(ids.slice(0, len(ids) - 1), ids.slice(1))).as_py():
-        frame = frame.sort_by("account_id")  # a day's changed accounts come after the base's
-    frame = frame.combine_chunks()
+    # A day's changed accounts come after the base's.
+    frame = ordered_by(account_frame(database, root, defer), "account_id").combine_chunks()
     lists = frame.column("interests")
     entries = pc.list_flatten(lists)
     interests = pa.table({
@@ -91,6 +89,11 @@ def write_note_results(root: Path, day: date, table: pa.Table) -> Path:
 NOTE_RESULTS_BATCH_ROWS = 1 << 16
 
 
+def _ipc_options(use_threads: bool = True) -> pa.ipc.IpcWriteOptions:
+    """How result files are written: zstd level 1 per record batch."""
+    return pa.ipc.IpcWriteOptions(compression=pa.Codec("zstd", compression_level=1), use_threads=use_threads)
+
+
 def note_results_path(root: Path, day: date) -> Path:
     return note_results_dir(root) / f"day={day.isoformat()}" / NOTE_RESULTS_FILES[0]
 
@@ -110,8 +113,7 @@ def note_results_writer(root: Path, day: date) -> Iterator[Callable[[pa.Table], 
             nonlocal writer
             if writer is None:
                 # On the caller's thread only: the job stores the account headlines beside it.
-                options = pa.ipc.IpcWriteOptions(compression=pa.Codec("zstd", compression_level=1), use_threads=False)
-                writer = pa.ipc.new_file(handle, table.schema, options=options)
+                writer = pa.ipc.new_file(handle, table.schema, options=_ipc_options(use_threads=False))
             writer.write_table(table, max_chunksize=NOTE_RESULTS_BATCH_ROWS)
 
         yield write
@@ -181,8 +183,7 @@ def write_account_results(root: Path, day: date, table: pa.Table) -> Path:
     directory = account_results_dir(root) / f"day={day.isoformat()}"
 
     def write(handle: BinaryIO) -> None:
-        options = pa.ipc.IpcWriteOptions(compression=pa.Codec("zstd", compression_level=1))
-        with pa.ipc.new_file(handle, table.schema, options=options) as writer:
+        with pa.ipc.new_file(handle, table.schema, options=_ipc_options()) as writer:
             writer.write_table(table, max_chunksize=NOTE_RESULTS_BATCH_ROWS)
 
     path = write_atomically(directory / ACCOUNT_RESULTS_FILES[0], write)
