@@ -38,3 +38,28 @@ def test_positions_name_the_place_in_the_smaller_side_or_minus_one(among):
     got = positions(pa.array(["a", None, "c", "b"]), pa.array(among, pa.string()))
     expected = [among.index(v) if v in among else -1 for v in ["a", None, "c", "b"]]
     assert got.tolist() == expected
+
+
+def test_sparse_parts_add_into_dense_sums_repeated_keys_included():
+    dense = KeyedSums.add_up([(np.array([0, 2]), _part([1, 2], [0.5, None]))], size=3, names=("reads", "order_amount"))
+    columns = dense.columns
+    sparse = KeyedSums.of_parts([(np.array([2, 2, 4]), _part([10, 20, 5], [1.0, 2.0, 3.0]))], names=("reads", "order_amount"))
+    assert len(sparse) == 5
+    dense += sparse
+    assert dense.columns["reads"].tolist() == [1, 0, 32, 0, 5]  # grown to the sparse side's largest key
+    assert dense.columns["order_amount"].tolist() == [0.5, 0.0, 3.0, 0.0, 3.0]
+    same = KeyedSums.add_up([(np.array([1]), _part([7], [1.0]))], size=5, names=("reads", "order_amount"))
+    kept = same.columns["reads"]
+    same += sparse
+    assert same.columns["reads"] is kept and kept.tolist() == [0, 7, 30, 0, 5]  # long enough: added in place
+    assert columns["reads"].tolist() == [1, 0, 2]  # what was grown from is left as it was
+
+
+def test_keys_in_order_read_the_sums_themselves_others_a_copy():
+    sums = KeyedSums.add_up([(np.array([0, 1, 2]), _part([1, 2, 3], [1.0, 2.0, 3.0]))], size=3, names=("reads", "order_amount"))
+    in_order = sums.at(np.arange(3))
+    assert in_order["reads"].tolist() == [1, 2, 3] and np.shares_memory(in_order["reads"], sums.columns["reads"])
+    shuffled = sums.at(np.array([2, 0, 1]))
+    assert shuffled["reads"].tolist() == [3, 1, 2] and not np.shares_memory(shuffled["reads"], sums.columns["reads"])
+    beyond = sums.at(np.arange(5))  # keys newer than the sums read 0
+    assert beyond["reads"].tolist() == [1, 2, 3, 0, 0]

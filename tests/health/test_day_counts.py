@@ -105,7 +105,7 @@ def test_kept_day_counts_add_up_to_the_raw_window(lake, policy):
     window = Window.for_day(DAY, policy)
     _assert_same_counts(_counts(engine, lake, window, policy), _raw(engine, lake, window, policy))
     kept = sorted(counts_dir(lake).glob("day=*/*.parquet"))
-    assert len(kept) == 8  # notes and accounts of each day
+    assert len(kept) == 16  # notes, accounts, follows and logins of each day
     written = {path: path.stat().st_mtime_ns for path in kept}
     # The next day's job counts only what changed: the kept days are read, not rewritten.
     _assert_same_counts(_counts(engine, lake, window, policy), _raw(engine, lake, window, policy))
@@ -312,3 +312,34 @@ def test_fans_follow_from_all_history_through_each_days_kept_follows(tmp_path, p
     assert _fans(lake, policy) == {"a1": 2, "a2": 1}
     (counts_dir(lake) / f"day={old.isoformat()}" / "follows.parquet").write_bytes(b"not parquet")
     assert _fans(lake, policy) == {"a1": 2, "a2": 1}
+
+
+def _active_fans(lake: EventLake, policy) -> dict[str, int]:
+    from redline.pipeline.signals import lake_side
+
+    with _keys(lake) as keys:
+        fans = lake_side(DuckDBEngine(), lake, Window.for_day(DAY, policy), policy, keys).fans
+    return dict(zip(fans.column("account_id").to_pylist(), fans.column("active_fans").to_pylist()))
+
+
+def test_active_fans_count_the_logins_each_day_keeps(tmp_path, policy):
+    """A fan is active with `fan_active_min_logins` logins in the fan window, read from each
+    day's kept logins: logins before the window do not count, a late batch of logins for a
+    day in the window is kept again and counts."""
+    lake = EventLake.in_home(tmp_path / "lake")
+    need = policy.signals.fan_active_min_logins
+    window = Window.for_day(DAY, policy)
+    _write(lake, _follows([("follow", "u1", "a1", _local(DAY, 8, policy)), ("follow", "u2", "a1", _local(DAY, 8, policy))], "f-"), DAY)
+    logins = [("login", "u1", None, _local(DAY, 9 + k, policy)) for k in range(need - 1)]  # one short, on the day itself
+    _write(lake, _follows(logins, "l-"), DAY)
+    before = window.fan_first_day - timedelta(days=1)
+    _write(lake, _follows([("login", "u1", None, _local(before, 9, policy))], "old-"), before)
+    assert _active_fans(lake, policy) == {"a1": 0}
+    assert sorted(path.parent.name for path in counts_dir(lake).glob("day=*/logins.parquet")) == [f"day={before.isoformat()}", f"day={DAY.isoformat()}"]
+
+    inside = window.fan_first_day
+    _write(lake, _follows([("login", "u1", None, _local(inside, 9, policy))], "in-"), inside)
+    assert _active_fans(lake, policy) == {"a1": 1}
+    # A late batch for a day already kept: u2 logs in `need` times that day.
+    _write(lake, _follows([("login", "u2", None, _local(inside, 10 + k, policy)) for k in range(need)], "late-"), inside)
+    assert _active_fans(lake, policy) == {"a1": 2}

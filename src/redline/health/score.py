@@ -129,12 +129,23 @@ def note_bonus_flags(values: dict[str, np.ndarray], chars: np.ndarray, policy: P
 
 def score_notes(values: dict[str, np.ndarray], bonus_flags: dict[str, np.ndarray], n: int, policy: Policy) -> Scores:
     """`values`: component key → raw metric per note (NaN unknown)."""
+    return combine_notes(note_indicators(values, bonus_flags, n, policy), n, policy)
+
+
+def note_indicators(values: dict[str, np.ndarray], bonus_flags: dict[str, np.ndarray], n: int, policy: Policy) -> Scores:
+    """The notes' components and indicators (bonuses added): what their accounts' index reads.
+    `combine_notes` adds the dimensions, the index and the coverage."""
     components = _components(values, "note", n, policy)
     indicators = _indicators_from(components, "note", n, policy)
     bonuses = policy.index.bonuses
     indicators["Q1"] = _add_bonus(indicators["Q1"], bonus_flags.get("originality"), bonuses.originality)
     indicators["F2"] = _add_bonus(indicators["F2"], bonus_flags.get("discussion"), bonuses.discussion)
-    return _combine(indicators, n, policy, Scores(components=components))
+    return Scores(components=components, indicators=indicators)
+
+
+def combine_notes(scores: Scores, n: int, policy: Policy) -> Scores:
+    """`scores` (components and indicators of n notes) with their dimensions, index and coverage."""
+    return _combine(scores.indicators, n, policy, scores)
 
 
 def note_weights(published_epoch: np.ndarray, exposure: np.ndarray, day_end: int, policy: Policy) -> np.ndarray:
@@ -173,10 +184,19 @@ def score_accounts(
     """`note_account`: each note's account position (0..n-1); `account_values`: account-level
     component key → raw metric per account."""
     from_notes: dict[str, np.ndarray] = {}
+    # Per indicator: the weighted sum of the known values and the weight they carry, per account.
+    # The per-note steps reuse two buffers (a million notes × twelve indicators of fresh
+    # temporaries cost more in page faults than the arithmetic).
+    scratch = np.empty(len(note_account))
+    known = np.empty(len(note_account), dtype=bool)
     for code, values in note_indicators.items():
-        known = ~np.isnan(values)
-        total = np.bincount(note_account, weights=np.where(known, values, 0.0) * weights, minlength=n)
-        weight = np.bincount(note_account, weights=known * weights, minlength=n)
+        np.equal(values, values, out=known)  # not NaN
+        np.copyto(scratch, 0.0)
+        np.copyto(scratch, values, where=known)
+        np.multiply(scratch, weights, out=scratch)
+        total = np.bincount(note_account, weights=scratch, minlength=n)
+        np.multiply(weights, known, out=scratch)
+        weight = np.bincount(note_account, weights=scratch, minlength=n)
         with np.errstate(invalid="ignore", divide="ignore"):
             from_notes[code] = np.where(weight > 0, total / np.where(weight > 0, weight, 1.0), np.nan)
     notes_weight = np.bincount(note_account, weights=weights, minlength=n)

@@ -14,11 +14,13 @@ event in it lies inside the metrics window (read from the Parquet statistics of 
 straddles the window's edge, or whose files carry no statistics, is computed from its raw events,
 filtered by time. Parts are sums, so adding the days' parts gives the window's exactly
 (floating-point sums up to the order of addition): `kept_sums` and `new_sums` add them by note key
-(`np.bincount`), the kept days' while the engine digests the new one.
+(`KeyedSums`: `np.add.at`), the kept days' while the engine digests the new one.
 
-Every day of the lake, not only the window's, also keeps its `follows.parquet`: the last follow
-or unfollow of each (account, user) that day (`follow_actions`). An account's fans follow from all
-history, which is then a few small files instead of every day's events.
+Every day of the lake, not only the window's, also keeps its `follows.parquet`, the last follow
+or unfollow of each (account, user) that day (`follow_actions`), and its `logins.parquet`, each
+user's logins that day (`login_counts`): an account's fans follow from all history, and who was
+inactive and which fans are active are read from 28 days of logins; both are then a few small
+files instead of every day's events.
 
 An event's day is the day of the lake directory it is stored in (the ingester files each event
 under its local day): the files are read with their `day=D` as a partition value
@@ -44,7 +46,7 @@ import pyarrow.parquet as pq
 from redline.policy import Policy
 from redline.signals.assembly import KeyedSums
 from redline.signals.engines import Engine
-from redline.signals.expressions import NOTE_COUNTS, Window, day_parts, follow_actions, local_day
+from redline.signals.expressions import NOTE_COUNTS, Window, day_parts, follow_actions, local_day, login_counts
 from redline.store.lake import EventLake
 from redline.store.note_keys import NoteKeys
 from redline.store.parquet_files import write_parquet_atomically
@@ -111,8 +113,11 @@ class WindowSums:
     notes: KeyedSums  # per note key: NOTE_COUNTS
     accounts: pa.Table  # account_id, follows_window, burst_follows
 
-    def __add__(self, other: "WindowSums") -> "WindowSums":
-        return WindowSums(self.notes + other.notes, _account_sums([self.accounts, other.accounts]))
+    def __iadd__(self, other: "WindowSums") -> "WindowSums":
+        """Both together: the notes' sums added into these (`KeyedSums.__iadd__`)."""
+        notes = self.notes
+        notes += other.notes
+        return WindowSums(notes, _account_sums([self.accounts, other.accounts]))
 
 
 @dataclass(frozen=True)
@@ -151,7 +156,9 @@ def window_sums(engine: Engine, lake: EventLake, days: list[LakeDay], window: Wi
     window (the missing or stale ones computed now, together), from raw events where a day
     straddles an edge."""
     plan = plan_window(lake, days, window, policy)
-    return kept_sums(lake, plan.ready, keys) + new_sums(engine, lake, plan, window, policy, keys)
+    sums = kept_sums(lake, plan.ready, keys)
+    sums += new_sums(engine, lake, plan, window, policy, keys, kept_daily(engine, lake, window.day)["logins"])
+    return sums
 
 
 def kept_sums(lake: EventLake, days: list[LakeDay], keys: NoteKeys) -> WindowSums:
@@ -162,20 +169,21 @@ def kept_sums(lake: EventLake, days: list[LakeDay], keys: NoteKeys) -> WindowSum
     return WindowSums(KeyedSums.add_up(note_parts, len(keys)), _account_sums([pq.read_table(accounts) for _, accounts in paths]))
 
 
-def new_sums(engine: Engine, lake: EventLake, plan: WindowPlan, window: Window, policy: Policy, keys: NoteKeys) -> WindowSums:
-    """The plan's stale days digested (and kept) and its edge days counted from their events,
-    added up."""
+def new_sums(engine: Engine, lake: EventLake, plan: WindowPlan, window: Window, policy: Policy, keys: NoteKeys, logins: dict[date, Path]) -> WindowSums:
+    """The plan's stale days digested (and kept) and its edge days counted from their events:
+    the notes' parts as they come (sparse: added to the kept days' sums by the caller).
+    `logins`: the lake days' kept logins (`kept_daily`)."""
     raw: list[tuple[pa.Table, pa.Table]] = []
     for lake_day in plan.edges:
         # Every event of the day's files counts for that day, wherever its time falls.
-        logins = _logins(engine, lake, [lake_day.day], policy)
-        notes, accounts = day_parts(_dated(engine, [lake_day]), logins, policy, window.metrics_start, window.end, login_days=_login_days(engine, logins))
+        users, login_days = _logins(engine, logins, [lake_day.day], policy)
+        notes, accounts = day_parts(_dated(engine, [lake_day]), users, policy, window.metrics_start, window.end, login_days=login_days)
         raw.append((engine.execute(notes.drop("day")), engine.execute(accounts.drop("day"))))
-    digested = _digest(engine, lake, plan.stale, plan.keys, policy, keys)
+    digested = _digest(engine, lake, plan.stale, plan.keys, policy, keys, logins)
     note_parts = [(notes.column("note_key").to_numpy(), notes) for notes, _ in digested]
     note_parts += [(keys.lookup(notes.column("note_id")), notes) for notes, _ in raw]
     account_parts = [accounts for _, accounts in digested] + [accounts for _, accounts in raw]
-    return WindowSums(KeyedSums.add_up(note_parts, len(keys)), _account_sums(account_parts))
+    return WindowSums(KeyedSums.of_parts(note_parts), _account_sums(account_parts))
 
 
 def event_window_sums(engine: Engine, events: ir.Table, window: Window, policy: Policy, keys: NoteKeys) -> WindowSums:
@@ -212,18 +220,14 @@ def _dated_files(engine: Engine, files: list[Path]) -> ir.Table:
     return engine.dated(files) if files else engine.events([]).mutate(day=ibis.null("date"))
 
 
-def _login_days(engine: Engine, logins: ir.Table) -> list[date]:
-    """The days among `logins`' that have any login: known before the parts are computed, the
-    parts' query reads the logins once (read twice, the engine would keep them all in between)."""
-    return engine.execute(logins.select("day").distinct()).column("day").to_pylist()
-
-
-def _logins(engine: Engine, lake: EventLake, days: list[date], policy: Policy) -> ir.Table:
-    """The lake's login events that judge `days` (from the inactivity window before the first
-    on), each with its day."""
+def _logins(engine: Engine, logins: dict[date, Path], days: list[date], policy: Policy) -> tuple[ir.Table, list[date]]:
+    """Who logged in on which day (the kept `login_counts`, see `kept_daily`) over the days
+    that judge `days` (from the inactivity window before the first on), and the days among
+    them that have any login (from the files' footers: known before the parts are computed, the
+    parts' query reads the logins once)."""
     first, last = _inactivity_start(min(days), policy), max(days)
-    events = _dated_files(engine, lake.files(first, last))
-    return events.filter(events.event_type == "login").select("user_id", "day")
+    files = {day: path for day, path in sorted(logins.items()) if first <= day <= last}
+    return daily_table(engine, "logins", list(files.values())), [day for day, path in files.items() if pq.read_metadata(path).num_rows]
 
 
 def _logins_of(events: ir.Table, days: list[date], policy: Policy) -> ir.Table:
@@ -234,7 +238,7 @@ def _logins_of(events: ir.Table, days: list[date], policy: Policy) -> ir.Table:
     return dated.filter(dated.day.notnull())
 
 
-def _digest(engine: Engine, lake: EventLake, days: list[LakeDay], wanted: dict[date, dict], policy: Policy, keys: NoteKeys) -> list[tuple[pa.Table, pa.Table]]:
+def _digest(engine: Engine, lake: EventLake, days: list[LakeDay], wanted: dict[date, dict], policy: Policy, keys: NoteKeys, logins: dict[date, Path]) -> list[tuple[pa.Table, pa.Table]]:
     """Compute the parts of `days` and keep them (each day's file names `wanted[day]`), all in
     one query per kind (a `day` column tells the days apart) up to DIGEST_EVENTS: a first run
     digests every day of the window, and on a small lake compiling a query costs more than
@@ -242,10 +246,9 @@ def _digest(engine: Engine, lake: EventLake, days: list[LakeDay], wanted: dict[d
     digested = []
     for chunk in _chunks(days):
         chunk_days = [lake_day.day for lake_day in chunk]
-        logins = _logins(engine, lake, chunk_days, policy)
+        users, login_days = _logins(engine, logins, chunk_days, policy)
         with ExitStack() as kept:
-            notes, accounts = day_parts(_dated(engine, chunk), logins, policy, keep=lambda table: kept.enter_context(engine.kept(table)),
-                                        login_days=_login_days(engine, logins))
+            notes, accounts = day_parts(_dated(engine, chunk), users, policy, keep=lambda table: kept.enter_context(engine.kept(table)), login_days=login_days)
             notes, accounts = engine.execute(notes), engine.execute(accounts)
         notes = notes.append_column("note_key", pa.array(keys.lookup(notes.column("note_id"))))
         keys.save()  # before any file that holds the keys
@@ -278,25 +281,37 @@ def _keyed_notes(path: Path, keys: NoteKeys) -> tuple[np.ndarray, pa.Table]:
     return note_keys, whole
 
 
-def kept_follows(engine: Engine, lake: EventLake, through: date) -> list[Path]:
-    """Every lake day's `follow_actions` file up to `through` (the last follow or unfollow of
-    each user and account that day), computed now for the days whose file is missing or no
-    longer matches the day's files: the fans of an account follow from all history, which is
-    then read from these small files instead of every lake file's follow events each day. Only
-    the lake's listing is read for the days already kept (no Parquet footer)."""
+# What each lake day keeps of itself beside its parts, for every later day to read: the last
+# follow or unfollow of each (account, user) — an account's fans follow from all history — and
+# each user's logins — who was inactive and which fans are active read windows of 28 days.
+DAILY = {"follows": follow_actions, "logins": login_counts}
+DAILY_FORMAT = 1
+# Only the follow and login events of these days are read (their row groups): many days go in one
+# query.
+DAILY_DIGEST_EVENTS = 100_000_000
+
+
+def kept_daily(engine: Engine, lake: EventLake, through: date) -> dict[str, dict[date, Path]]:
+    """Every lake day's DAILY files up to `through` (kind → day → path), computed now for the
+    days whose files are missing or no longer match the day's files: later days then read a
+    few small files instead of every lake file's follow and login events. Only the lake's
+    listing is read for the days already kept (no Parquet footer)."""
     days = [day for day in lake.days() if day <= through]
-    paths = {day: counts_dir(lake) / f"day={day.isoformat()}" / "follows.parquet" for day in days}
-    wanted = {day: {"format": FOLLOWS_FORMAT, "files": _described(lake.files(day, day))} for day in days}
-    stale = [day for day in days if _stored_key(paths[day]) != wanted[day]]
-    for chunk in _chunks([lake_day for day in stale for lake_day in lake_days(lake, day, day)], FOLLOW_DIGEST_EVENTS):
-        table = engine.execute(follow_actions(_dated(engine, chunk)))
-        _write_days(table, [lake_day.day for lake_day in chunk], paths.__getitem__, lambda day: {METADATA_KEY: json.dumps(wanted[day]).encode()})
-    return [paths[day] for day in days]
+    paths = {name: {day: counts_dir(lake) / f"day={day.isoformat()}" / f"{name}.parquet" for day in days} for name in DAILY}
+    wanted = {day: {"format": DAILY_FORMAT, "files": _described(lake.files(day, day))} for day in days}
+    stale = [day for day in days if any(_stored_key(paths[name][day]) != wanted[day] for name in DAILY)]
+    for chunk in _chunks([lake_day for day in stale for lake_day in lake_days(lake, day, day)], DAILY_DIGEST_EVENTS):
+        dated = _dated(engine, chunk)
+        for name, expression in DAILY.items():
+            _write_days(engine.execute(expression(dated)), [lake_day.day for lake_day in chunk], paths[name].__getitem__,
+                        lambda day: {METADATA_KEY: json.dumps(wanted[day]).encode()})
+    return paths
 
 
-FOLLOWS_FORMAT = 1
-# Only the follow events of these days are read (their row groups): many days go in one query.
-FOLLOW_DIGEST_EVENTS = 100_000_000
+def daily_table(engine: Engine, name: str, paths: list[Path]) -> ir.Table:
+    """Kept DAILY files of kind `name` read together, each row with its `day` (no files: the
+    kind's empty table)."""
+    return engine.dated(paths) if paths else DAILY[name](_dated_files(engine, []))
 
 
 # Days digested together hold at most about this many events (a day more than that goes alone):

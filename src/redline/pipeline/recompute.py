@@ -157,11 +157,11 @@ def recompute(
         scores = score_day(signals, runner.name, window, policy, deductions, started)
         lap("score")
         # The account headlines go to SQL (mostly in SQLite's own code, without the interpreter)
-        # while the note results are built and written, and the account details beside them.
+        # and the account details to their file while the note results are made and written.
         accounts_written = background.submit(write_account_results, home.root, day, scores.accounts)
         headlines_saved = background.submit(save_account_days, database, day, scores.accounts)
         with note_results_writer(home.root, day) as write_notes:
-            for block in scores.note_blocks:
+            for block in scores.note_results():
                 write_notes(block)
         headlines_saved.result()
         accounts_written.result()

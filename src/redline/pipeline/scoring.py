@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import os
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from redline.health.model import COMPONENTS, INDICATORS
-from redline.health.score import note_bonus_flags, note_weights, score_accounts, score_notes
+from redline.health.score import Scores, combine_notes, note_bonus_flags, note_indicators, note_weights, score_accounts
 from redline.pipeline.signals import DaySignals
 from redline.policy import Policy
 from redline.signals.expressions import Window
@@ -60,8 +62,9 @@ NOTE_BLOCK = 1 << 16
 
 
 def _score_note_block(notes: pa.Table, metrics: pa.Table, baselines: dict[str, np.ndarray], fan_activity: np.ndarray, brand_points: np.ndarray, window: Window, policy: Policy) -> dict[str, np.ndarray]:
-    """Every computed column of a block of notes: the derived inputs, the bonus flags, the
-    scores (see `Scores.columns`) and the note's weight in its account's index."""
+    """What scoring a block of notes holds until its results are made (`_note_scores`): the
+    derived inputs, the bonus flags, the components and indicators (`cmp_*`, `ind_*`) and the
+    note's weight in its account's index."""
     dwell_ratio, baseline, from_data = _dwell_ratio(notes.column("category"), _floats(metrics, "avg_dwell"), baselines, policy)
     originality = _floats(notes, "originality")
     values = {
@@ -87,7 +90,7 @@ def _score_note_block(notes: pa.Table, metrics: pa.Table, baselines: dict[str, n
     }
     chars = np.nan_to_num(_floats(notes, "text_chars"), nan=0.0)
     flags = note_bonus_flags(values, chars, policy)
-    scores = score_notes(values, flags, notes.num_rows, policy)
+    scores = note_indicators(values, flags, notes.num_rows, policy)
     impressions = _floats(metrics, "impressions")
     exposure = np.where(impressions > 0, impressions, _floats(metrics, "reads"))
     return {
@@ -97,9 +100,21 @@ def _score_note_block(notes: pa.Table, metrics: pa.Table, baselines: dict[str, n
         "originality": originality,
         "bonus_originality": flags["originality"],
         "bonus_discussion": flags["discussion"],
-        **scores.columns(),
+        **{f"cmp_{key}": values for key, values in scores.components.items()},
+        **{f"ind_{code}": values for code, values in scores.indicators.items()},
         "account_weight": note_weights(_floats(notes, "published_epoch"), exposure, window.end, policy),
     }
+
+
+def _note_scores(held: dict[str, np.ndarray], policy: Policy) -> dict[str, np.ndarray]:
+    """Every computed column of a block of notes from what `_score_note_block` held: the derived
+    inputs, the bonus flags, the scores (see `Scores.columns`) and the account weight."""
+    n = len(held["account_weight"])
+    scores = combine_notes(Scores(
+        components={name.removeprefix("cmp_"): values for name, values in held.items() if name.startswith("cmp_")},
+        indicators={name.removeprefix("ind_"): values for name, values in held.items() if name.startswith("ind_")},
+    ), n, policy)
+    return {**{name: held[name] for name in NOTE_BLOCK_INPUTS}, **scores.columns(), "account_weight": held["account_weight"]}
 
 
 NOTE_COLUMNS = ("note_id", "account_id", "category", "published_epoch", "text_chars", "has_check", "dynamic_cover", "brand_account_id")
@@ -141,18 +156,15 @@ def _nan_as_null(values: np.ndarray) -> pa.Array:
 
 @dataclass
 class DayScores:
-    """A day's scores: the account results, and the note results a block at a time (written by
-    the caller while it stores the accounts)."""
+    """A day's scores: the account results, and the note results made a block at a time as
+    `note_results()` is iterated (from what the scoring held)."""
 
     accounts: pa.Table
-    note_blocks: list[pa.Table]  # every note's stored result, a block of notes at a time (at least one)
-
-    @property
-    def notes(self) -> int:
-        return sum(block.num_rows for block in self.note_blocks)
+    notes: int
+    note_results: Callable[[], Iterator[pa.Table]]  # every note's stored result, a block of notes at a time
 
     def note_table(self) -> pa.Table:
-        return pa.concat_tables(self.note_blocks)
+        return pa.concat_tables(list(self.note_results()))
 
 
 SCORE_THREADS = min(4, os.cpu_count() or 1)
@@ -166,9 +178,14 @@ def score_day(
     deductions: dict[str, tuple[float, list[dict]]],
     computed_at: datetime,
 ) -> DayScores:
-    """Score notes and accounts from a day's signals. Notes are scored NOTE_BLOCK at a time, the
-    blocks on SCORE_THREADS threads (NumPy lets go of the interpreter in every step over a
-    block); the account index needs every note's indicators, so it comes after them."""
+    """Score notes and accounts from a day's signals, in two passes over the notes. The first
+    scores them NOTE_BLOCK at a time, the blocks on SCORE_THREADS threads (NumPy lets go of the
+    interpreter in every step over a block), holding the indicators the account index needs and
+    what the notes' results are made of; the accounts are scored next; the second pass, as the
+    caller iterates `note_results`, makes the notes' stored results a block at a time while the
+    caller stores the accounts' beside it (a million notes' results are about 700 MB before
+    compression: made and written a block at a time, the memory of each block written is what
+    the next is made in)."""
     notes, accounts = signals.notes, signals.accounts
     n, m = notes.num_rows, accounts.num_rows
     note_account = signals.note_account
@@ -180,25 +197,28 @@ def score_day(
         brand_ids = brands.to_pylist()
         brand_points = np.asarray([deductions.get(b, (0.0, []))[0] if b else np.nan for b in brand_ids], dtype=np.float64)
 
-    indicators = {i.code: np.empty(n) for i in INDICATORS}
-    account_weight = np.empty(n)
+    starts = list(range(0, max(n, 1), NOTE_BLOCK))
+    held: dict[str, np.ndarray] = {}
 
-    def score(start: int) -> pa.Table:
+    def score(start: int) -> None:
         stop = min(n, start + NOTE_BLOCK)
-        block, metrics = notes.slice(start, stop - start), signals.metrics.slice(start, stop - start)
         scored = _score_note_block(
-            block, metrics, {name: values[start:stop] for name, values in signals.baselines.items()},
+            notes.slice(start, stop - start), signals.metrics.slice(start, stop - start),
+            {name: values[start:stop] for name, values in signals.baselines.items()},
             note_fan_activity[start:stop], brand_points[start:stop], window, policy,
         )
-        for code, values in indicators.items():
-            values[start:stop] = scored[f"ind_{code}"]
-        account_weight[start:stop] = scored["account_weight"]
-        return _result_table(block, metrics, scored, note_fan_activity[start:stop], brand_points[start:stop], policy, engine_name)
+        if not held:  # the first block, alone: it names the columns
+            held.update({name: np.empty(n, values.dtype) for name, values in scored.items()})
+        for name, values in scored.items():
+            held[name][start:stop] = values
 
+    score(starts[0])
     with ThreadPoolExecutor(max_workers=SCORE_THREADS) as pool:
-        blocks = list(pool.map(score, range(0, max(n, 1), NOTE_BLOCK)))
+        list(pool.map(score, starts[1:]))
 
     # Account index: its notes' indicators (recency × exposure) plus account-level parts.
+    indicators = {i.code: held[f"ind_{i.code}"] for i in INDICATORS}
+    account_weight = held["account_weight"]
     keep = note_account >= 0
     use = slice(None) if keep.all() else keep  # a mask copies every column; most days every note has its account
     account_values = {
@@ -211,7 +231,27 @@ def score_day(
         {code: values[use] for code, values in indicators.items()}, note_account[use], account_weight[use], account_values, points, m, policy,
     )
     account_table = _account_results(accounts, account_scores, entries, note_account[use], window, policy, engine_name, computed_at)
-    return DayScores(account_table, blocks)
+
+    def result(start: int) -> pa.Table:
+        stop = min(n, start + NOTE_BLOCK)
+        scored = _note_scores({name: values[start:stop] for name, values in held.items()}, policy)
+        return _result_table(notes.slice(start, stop - start), signals.metrics.slice(start, stop - start), scored,
+                             note_fan_activity[start:stop], brand_points[start:stop], policy, engine_name)
+
+    return DayScores(account_table, n, lambda: _in_order(result, starts))
+
+
+def _in_order(make: Callable[[int], pa.Table], starts: list[int]) -> Iterator[pa.Table]:
+    """`make(start)` for each of `starts`, in order, made on SCORE_THREADS threads at most that
+    many ahead of the one taken."""
+    with ThreadPoolExecutor(max_workers=SCORE_THREADS) as pool:
+        ahead: deque[Future] = deque()
+        for start in starts:
+            ahead.append(pool.submit(make, start))
+            if len(ahead) > SCORE_THREADS:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
 
 
 # Block columns written above under their own names (or not at all), not as scores.

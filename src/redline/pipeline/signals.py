@@ -13,13 +13,26 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from pathlib import Path
 
 import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from redline.pipeline.day_counts import LakeDay, WindowPlan, WindowSums, event_window_sums, kept_follows, kept_sums, lake_days, new_sums, plan_window
+from redline.pipeline.day_counts import (
+    LakeDay,
+    WindowPlan,
+    WindowSums,
+    daily_table,
+    event_window_sums,
+    kept_daily,
+    kept_sums,
+    lake_days,
+    new_sums,
+    plan_window,
+)
 from redline.policy import Policy
 from redline.signals.assembly import account_inputs, interest_share, note_inputs, ordered_by, positions
 from redline.signals.engines import Engine
@@ -33,6 +46,8 @@ from redline.signals.expressions import (
     dwell_baselines,
     fan_stats,
     follow_actions,
+    local_day,
+    login_counts,
     note_metrics,
     recent_likes,
     report_stats,
@@ -52,8 +67,10 @@ class LakeSide:
     events: int  # events in the lake days read
 
     def plus(self, sums: WindowSums) -> "LakeSide":
-        """The same with more of the window's sums added (see `lake_news`)."""
-        return replace(self, sums=self.sums + sums)
+        """The same with more of the window's sums added (see `lake_news`): added into `sums`'
+        arrays (the kept days' dense sums take the new day's parts)."""
+        sums += self.sums
+        return replace(self, sums=sums)
 
 
 def lake_side(engine: Engine, lake: EventLake, window: Window, policy: Policy, keys: NoteKeys) -> LakeSide:
@@ -74,38 +91,42 @@ def lake_news(engine: Engine, lake: EventLake, days: list[LakeDay], plan: Window
     `kept_sums`, which the daily job does meanwhile —, and, at the same time on another
     connection (`Engine.beside`), the valid reports of the window and the fans of every account
     (all history's follows) with their login activity as of the day."""
+    daily = kept_daily(engine, lake, window.day)  # the new day's follows and logins, read by both
     other = engine.beside()
     if other is engine:  # one connection: one after the other
-        sums = new_sums(engine, lake, plan, window, policy, keys)
-        reports, fans = _lake_history(engine, lake, days, window, policy)
+        sums = new_sums(engine, lake, plan, window, policy, keys, daily["logins"])
+        reports, fans = _lake_history(engine, days, daily, window, policy)
     else:
         with ThreadPoolExecutor(max_workers=1) as beside:
-            history = beside.submit(_lake_history, other, lake, days, window, policy)
-            sums = new_sums(engine, lake, plan, window, policy, keys)
+            history = beside.submit(_lake_history, other, days, daily, window, policy)
+            sums = new_sums(engine, lake, plan, window, policy, keys, daily["logins"])
             reports, fans = history.result()
     return LakeSide(sums, reports, fans, sum(lake_day.rows for lake_day in days))
 
 
-def _lake_history(engine: Engine, lake: EventLake, days: list[LakeDay], window: Window, policy: Policy) -> tuple[pa.Table, pa.Table]:
+def _lake_history(engine: Engine, days: list[LakeDay], daily: dict[str, dict[date, Path]], window: Window, policy: Policy) -> tuple[pa.Table, pa.Table]:
     events = engine.events([path for lake_day in days for path in lake_day.files])
-    # Fans follow from all history: each day's last follows and unfollows, kept per day.
-    kept = kept_follows(engine, lake, window.day)
-    follows = engine.parquet(kept) if kept else follow_actions(engine.events([]))
-    return _reports_and_fans(engine, events, follows, window, policy)
+    # Fans follow from all history (each day's last follows and unfollows) and are active by
+    # their logins (each day's), both kept per day.
+    follows, logins = (daily_table(engine, name, list(daily[name].values())) for name in ("follows", "logins"))
+    return _reports_and_fans(engine, events, follows, logins, window, policy)
 
 
 def events_side(engine: Engine, events: ir.Table, window: Window, policy: Policy, keys: NoteKeys) -> LakeSide:
     """The same from `events` (any days; follows of all history among them), each event on its
     local day."""
     sums = event_window_sums(engine, events, window, policy, keys)
-    return LakeSide(sums, *_reports_and_fans(engine, events, follow_actions(events), window, policy), 0)
+    fan_days = [window.fan_first_day + timedelta(days=k) for k in range((window.day - window.fan_first_day).days + 1)]
+    logins = login_counts(events.mutate(day=local_day(events.ts, fan_days, policy)))
+    return LakeSide(sums, *_reports_and_fans(engine, events, follow_actions(events), logins, window, policy), 0)
 
 
-def _reports_and_fans(engine: Engine, events: ir.Table, follows: ir.Table, window: Window, policy: Policy) -> tuple[pa.Table, pa.Table]:
-    """`follows`: follow and unfollow events of all history, or their `follow_actions`."""
+def _reports_and_fans(engine: Engine, events: ir.Table, follows: ir.Table, logins: ir.Table, window: Window, policy: Policy) -> tuple[pa.Table, pa.Table]:
+    """`follows`: follow and unfollow events of all history, or their `follow_actions`;
+    `logins`: `login_counts` by day."""
     reports = engine.execute(report_stats(events, window, policy))
     # The fans' login activity (the only users the account metrics ask about).
-    fans = engine.execute(fan_stats(follows, user_activity(events, window, among=follows), policy))
+    fans = engine.execute(fan_stats(follows, user_activity(logins, window, among=follows), policy))
     return reports, fans
 
 

@@ -4,7 +4,7 @@ The engine aggregates events (`signals/expressions.py`); what comes back is keye
 window's day parts by note key, reports and comment labels by note id) or by account id. Before
 the formulas run, every number is put in the row of the note or account it belongs to, so the
 formulas are one pass over rows that are already in order: no join of a million note ids, no
-sort. Here that is NumPy and Arrow on integer positions: a sum by key is `np.bincount`, lining up
+sort. Here that is NumPy and Arrow on integer positions: a sum by key is `np.add.at`, lining up
 is a gather by key, and ids are turned into positions once per table (a hash of the few ids
 asked about, probed by the many).
 
@@ -25,39 +25,87 @@ from redline.signals.expressions import ACCOUNT_METRIC_INPUTS, NOTE_AMOUNTS, NOT
 
 @dataclass
 class KeyedSums:
-    """Additive per-note numbers by note key (a column's position k holds key k's sum)."""
+    """Additive per-note numbers by note key: dense (`keys` None: a column's position k holds
+    key k's sum) or sparse (row i is a number of key `keys[i]`; a key's rows add up). Counts are
+    int64 (exact), NOTE_AMOUNTS float64; NULL is 0.
+
+    Sums are added with `np.add.at` into the dense columns: no temporaries the size of the
+    concatenated parts or of the key space (on a million notes, a float `np.bincount` of the
+    stacked parts, rounded back to integers, took four times as long and most of it was the
+    system handing out fresh memory)."""
 
     columns: dict[str, np.ndarray]
+    keys: np.ndarray | None = None
 
     @classmethod
     def add_up(cls, parts: list[tuple[np.ndarray, pa.Table]], size: int, names: tuple[str, ...] = NOTE_COUNTS) -> "KeyedSums":
-        """The sums by key of `parts`: (keys, table with the `names` columns) pairs, NULL as 0.
-        Counts stay integers (summed as doubles: exact below 2^53); NOTE_AMOUNTS are doubles."""
-        keys = np.concatenate([k for k, _ in parts]) if parts else np.empty(0, np.int64)
-        size = max(size, int(keys.max()) + 1 if len(keys) else 0)
+        """The dense sums of `parts` ((keys, table with the `names` columns) pairs), `size` keys
+        long at least (longer when a key needs it)."""
+        largest = max((int(keys.max()) for keys, _ in parts if len(keys)), default=-1)
+        sums = cls({name: np.zeros(max(size, largest + 1), _kind(name)) for name in names})
+        for keys, table in parts:
+            for name, column in sums.columns.items():
+                np.add.at(column, keys, _filled(table.column(name), column.dtype))
+        return sums
+
+    @classmethod
+    def of_parts(cls, parts: list[tuple[np.ndarray, pa.Table]], names: tuple[str, ...] = NOTE_COUNTS) -> "KeyedSums":
+        """The sparse sums of `parts` (their rows as they are, not added up yet)."""
+        keys = np.concatenate([keys for keys, _ in parts]) if parts else np.empty(0, np.int64)
         columns = {}
         for name in names:
-            values = [_filled(table.column(name)) for _, table in parts]
-            integer = name not in NOTE_AMOUNTS
-            total = np.bincount(keys, weights=np.concatenate(values) if values else None, minlength=size) if len(keys) else np.zeros(size)
-            columns[name] = np.rint(total).astype(np.int64) if integer else total
-        return cls(columns)
+            values = [_filled(table.column(name), _kind(name)) for _, table in parts]
+            columns[name] = np.concatenate(values) if values else np.empty(0, _kind(name))
+        return cls(columns, keys.astype(np.int64, copy=False))
+
+    def __len__(self) -> int:
+        """How many keys the dense columns hold (sparse: the largest key + 1)."""
+        if self.keys is not None:
+            return int(self.keys.max()) + 1 if len(self.keys) else 0
+        return len(next(iter(self.columns.values()))) if self.columns else 0
+
+    def __iadd__(self, other: "KeyedSums") -> "KeyedSums":
+        """`other` added in place: into this one's columns when it is dense and long enough (a
+        sparse one, or a shorter one, first becomes a dense copy long enough for both)."""
+        size = max(len(self), len(other))
+        if self.keys is not None or len(self) < size:
+            self.columns, self.keys = self._dense_columns(size), None
+        for name, column in self.columns.items():
+            theirs = other.columns[name]
+            if other.keys is None:
+                column[: len(theirs)] += theirs
+            else:
+                np.add.at(column, other.keys, theirs)
+        return self
 
     def __add__(self, other: "KeyedSums") -> "KeyedSums":
-        """Both sums together (the shorter padded: keys given since it was made have nothing)."""
-        columns = {}
-        for name, mine in self.columns.items():
-            theirs = other.columns[name]
-            total = np.zeros(max(len(mine), len(theirs)), np.result_type(mine, theirs))
-            total[: len(mine)] += mine
-            total[: len(theirs)] += theirs
-            columns[name] = total
-        return KeyedSums(columns)
+        """Both sums together, dense (neither changes)."""
+        total = KeyedSums({name: np.zeros(max(len(self), len(other)), column.dtype) for name, column in self.columns.items()})
+        total += self
+        total += other
+        return total
+
+    def _dense_columns(self, size: int) -> dict[str, np.ndarray]:
+        """The columns as dense ones, `size` keys long."""
+        dense = {}
+        for name, column in self.columns.items():
+            dense[name] = np.zeros(size, column.dtype)
+            if self.keys is None:
+                dense[name][: len(column)] = column
+            else:
+                np.add.at(dense[name], self.keys, column)
+        return dense
 
     def at(self, keys: np.ndarray) -> dict[str, np.ndarray]:
-        """Each column's value for each of `keys` (0 for a key with nothing: newer than the sums)."""
+        """Each column's value for each of `keys` (0 for a key with nothing: newer than the sums).
+        Keys 0, 1, 2, … in order (the note frame keeps its notes in key order, and a day seldom
+        deletes one) get the columns themselves, not a copy."""
+        columns = self.columns if self.keys is None else self._dense_columns(len(self))
+        size = len(next(iter(columns.values()))) if columns else 0
+        if 0 < len(keys) <= size and keys[0] == 0 and keys[-1] == len(keys) - 1 and np.array_equal(keys, np.arange(len(keys))):
+            return {name: column[: len(keys)] for name, column in columns.items()}
         out = {}
-        for name, column in self.columns.items():
+        for name, column in columns.items():
             if len(keys) and (keys.max() >= len(column) or keys.min() < 0):
                 inside = (keys >= 0) & (keys < len(column))
                 values = np.zeros(len(keys), column.dtype)
@@ -68,11 +116,15 @@ class KeyedSums:
         return out
 
 
-def _filled(column: pa.ChunkedArray) -> np.ndarray:
+def _kind(name: str) -> type:
+    return np.float64 if name in NOTE_AMOUNTS else np.int64
+
+
+def _filled(column: pa.ChunkedArray, dtype) -> np.ndarray:
     kind = column.type
     zero = pa.scalar(0, kind) if (pa.types.is_integer(kind) or pa.types.is_floating(kind)) else None
     filled = pc.fill_null(column, zero) if column.null_count else column
-    return filled.to_numpy().astype(np.float64, copy=False)
+    return filled.to_numpy().astype(dtype, copy=False)
 
 
 def ordered_by(table: pa.Table, column: str) -> pa.Table:

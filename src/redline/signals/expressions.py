@@ -6,7 +6,8 @@ Two kinds of expression, both run by the engine (`signals/engines.py`: DuckDB or
   event type and the engagement inside bursts from new or inactive users) and per account
   (follows and purchased-follower bursts), which the daily job keeps per day; the valid reports of
   the window with the worst 24 h (`report_stats`); the labelled comments (`comment_stats`); fans
-  from all follow history and the active ones among them (`fan_stats`, `user_activity`).
+  from all follow history and the active ones among them (`fan_stats`, `user_activity` over each
+  day's `login_counts`).
 - **Formulas over the lined-up rows.** Once those numbers are lined up with the notes and the
   accounts (`signals/assembly.py`: by note key and by position, in NumPy), `note_metrics` turns
   each note's sums into its metrics — interaction rate ((likes + saves + comments − engagement
@@ -58,6 +59,7 @@ class Window:
     fan_start: int
     inactive_start: int
     recent_start: int
+    fan_first_day: date  # the first day of the fan-activity window (its last is `day`)
 
     @classmethod
     def for_day(cls, day: date, policy: Policy) -> "Window":
@@ -68,7 +70,10 @@ class Window:
         def back(days: int) -> int:
             return int(datetime.combine(day - timedelta(days=days - 1), time(0), zone).timestamp())
 
-        return cls(day, end, back(s.metrics_window_days), back(s.fan_active_window_days), back(s.inactive_days), back(policy.index.recent_days))
+        return cls(
+            day, end, back(s.metrics_window_days), back(s.fan_active_window_days), back(s.inactive_days), back(policy.index.recent_days),
+            day - timedelta(days=s.fan_active_window_days - 1),
+        )
 
     @property
     def first_day_needed(self) -> date:
@@ -92,18 +97,22 @@ def _moment(epoch: int) -> ir.TimestampScalar:
     return ibis.literal(datetime.fromtimestamp(epoch, timezone.utc).replace(tzinfo=None), type="timestamp")
 
 
-def user_activity(events: ir.Table, window: Window, among: ir.Table | None = None) -> ir.Table:
+def login_counts(events: ir.Table) -> ir.Table:
+    """Per user (and day, when `events` carry a `day` column): how many times they logged in.
+    A day's can be kept and read with the other days' (pipeline/day_counts.py): the fans'
+    activity and who was inactive read these instead of every login event of their windows."""
+    logins = events.filter((events.event_type == "login") & events.user_id.notnull())
+    return logins.group_by(_keyed("user_id", logins)).aggregate(logins=logins.count().cast("int64"))
+
+
+def user_activity(logins: ir.Table, window: Window, among: ir.Table | None = None) -> ir.Table:
     """Per user who logged in (and is in `among`'s user_id, when given: the only users asked
-    about): logins in the fan-activity window and in the inactivity window (both ending with the
-    window's day). The account signals read it for the fans."""
-    since = min(window.fan_start, window.inactive_start)
-    logins = events.filter((events.event_type == "login") & (events.ts >= _moment(since)) & (events.ts < _moment(window.end)))
+    about): logins in the fan-activity window (its days up to the window's day). `logins`:
+    `login_counts` by day. The account signals read it for the fans."""
+    logins = logins.filter((logins.day >= window.fan_first_day) & (logins.day <= window.day))
     if among is not None:
         logins = logins.filter(logins.user_id.isin(among.user_id))
-    return logins.group_by("user_id").aggregate(
-        fan_window_logins=_count(logins, logins.ts >= _moment(window.fan_start)),
-        inactive_window_logins=_count(logins, logins.ts >= _moment(window.inactive_start)),
-    )
+    return logins.group_by("user_id").aggregate(fan_window_logins=logins.logins.sum().cast("int64"))
 
 
 def note_counts(events: ir.Table, policy: Policy) -> ir.Table:
@@ -152,8 +161,9 @@ def local_day(ts: ir.TimestampValue, days: list[date], policy: Policy) -> ir.Dat
 def day_activity(acting: ir.Table, logins: ir.Table, policy: Policy, login_days: list[date] | None = None) -> ir.Table:
     """For each user and day of `acting` (user_id, day: who liked, saved, commented or followed
     when): `inactive` when the lake has logins in the inactivity window ending that day (else
-    inactivity cannot be judged) and the user has none. `logins`: login events with the `day`
-    they fall on, from `inactive_days` before the first day on; `login_days`, when the caller
+    inactivity cannot be judged) and the user has none. `logins`: who logged in on which `day`
+    (`login_counts` by day, or the login events with their day), from `inactive_days` before
+    the first day on; `login_days`, when the caller
     knows them, the days among those that have any login (else read from `logins`: a second
     pass over them)."""
     span = ibis.interval(days=policy.signals.inactive_days - 1)
