@@ -187,19 +187,23 @@ def score_accounts(
     # Per indicator: the weighted sum of the known values and the weight they carry, per account.
     # The per-note steps reuse two buffers (a million notes × twelve indicators of fresh
     # temporaries cost more in page faults than the arithmetic).
+    notes_weight = np.bincount(note_account, weights=weights, minlength=n)
     scratch = np.empty(len(note_account))
     known = np.empty(len(note_account), dtype=bool)
     for code, values in note_indicators.items():
         np.equal(values, values, out=known)  # not NaN
-        np.copyto(scratch, 0.0)
-        np.copyto(scratch, values, where=known)
-        np.multiply(scratch, weights, out=scratch)
-        total = np.bincount(note_account, weights=scratch, minlength=n)
-        np.multiply(weights, known, out=scratch)
-        weight = np.bincount(note_account, weights=scratch, minlength=n)
+        if known.all():  # every note's weight counts (often: the text indicators)
+            np.multiply(values, weights, out=scratch)
+            total, weight = np.bincount(note_account, weights=scratch, minlength=n), notes_weight
+        else:
+            np.copyto(scratch, 0.0)
+            np.copyto(scratch, values, where=known)
+            np.multiply(scratch, weights, out=scratch)
+            total = np.bincount(note_account, weights=scratch, minlength=n)
+            np.multiply(weights, known, out=scratch)
+            weight = np.bincount(note_account, weights=scratch, minlength=n)
         with np.errstate(invalid="ignore", divide="ignore"):
             from_notes[code] = np.where(weight > 0, total / np.where(weight > 0, weight, 1.0), np.nan)
-    notes_weight = np.bincount(note_account, weights=weights, minlength=n)
     components = _components(account_values, "account", n, policy)
     account_only = {key: v for key, v in components.items()}
     from_account = _indicators_from(account_only, "account", n, policy)
