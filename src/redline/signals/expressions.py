@@ -163,9 +163,8 @@ def day_activity(acting: ir.Table, logins: ir.Table, policy: Policy, login_days:
     when): `inactive` when the lake has logins in the inactivity window ending that day (else
     inactivity cannot be judged) and the user has none. `logins`: who logged in on which `day`
     (`login_counts` by day, or the login events with their day), from `inactive_days` before
-    the first day on; `login_days`, when the caller
-    knows them, the days among those that have any login (else read from `logins`: a second
-    pass over them)."""
+    the first day on; `login_days`, when the caller knows them, the days among those that have
+    any login (else read from `logins`: a second pass over them)."""
     span = ibis.interval(days=policy.signals.inactive_days - 1)
     pairs = acting.select("user_id", "day").distinct()
     # Only the logins of the users asked about: most users who log in neither engage nor follow.
