@@ -14,7 +14,6 @@ is the run's error.
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +35,7 @@ from redline.pipeline.textchecks import refresh_comment_labels, refresh_note_che
 from redline.policy import Policy
 from redline.signals.engines import Engine, make_engine
 from redline.signals.expressions import Window
+from redline.store.arrow_rows import without_cyclic_gc
 from redline.store.database import Database
 from redline.store.health import (
     RunRecord,
@@ -99,21 +99,6 @@ def _without_huge_pages() -> Iterator[None]:
         switch(before)
 
 
-@contextmanager
-def _without_cyclic_gc() -> Iterator[None]:
-    """The job makes few reference cycles but many objects (rows bound for SQL, lists from
-    Arrow), and each of Python's full collections walks every object of the process (the
-    imported libraries hold a few hundred thousand): one cost 0.1 s holding the interpreter lock
-    that the job's other threads wait on. Collection resumes once the job is done."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def recompute(
     database: Database,
     home: DataHome,
@@ -138,7 +123,7 @@ def recompute(
         refresh_note_checks(database, policy, home=home)
         refresh_comment_labels(database, policy)
     lap("text_checks")
-    with _without_huge_pages(), _without_cyclic_gc(), NoteKeys.open(note_keys_dir(home)) as keys, ThreadPoolExecutor(max_workers=4) as background:
+    with _without_huge_pages(), without_cyclic_gc(), NoteKeys.open(note_keys_dir(home)) as keys, ThreadPoolExecutor(max_workers=4) as background:
         runner = make_engine(engine) if isinstance(engine, str) else engine
         lake = EventLake.in_home(home.lake_dir)
         # The engine digests the new day and reads the window while the frames are brought up to

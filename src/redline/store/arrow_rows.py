@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gc
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timezone
 from typing import Any
 
@@ -17,23 +19,33 @@ import pyarrow.compute as pc
 from redline.store.database import Database
 
 
-def fetch_rows(database: Database, sql: str, params: dict[str, Any] | None = None) -> list[tuple]:
-    """Rows of `sql` (named `:parameters`) through the driver's own cursor.
-
-    The collector is paused meanwhile: a million new tuples would trigger full collections that
-    find nothing to free and take as long as the fetch itself."""
-    raw = database.engine.raw_connection()
+@contextmanager
+def without_cyclic_gc() -> Iterator[None]:
+    """Python's cyclic collector paused while the block runs (as it was after). Reading or
+    binding many rows makes many new objects and few cycles: each full collection the new objects
+    trigger walks every object of the process (the imported libraries hold a few hundred
+    thousand), finds nothing to free and holds the interpreter lock while it does."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        cursor = raw.cursor()
-        if database.dialect == "postgresql":  # psycopg's placeholders
-            sql = re.sub(r"(?<![:\w]):([A-Za-z_]\w*)", r"%(\1)s", sql)
-        cursor.execute(sql, params or {})
-        return cursor.fetchall()
+        yield
     finally:
         if enabled:
             gc.enable()
+
+
+def fetch_rows(database: Database, sql: str, params: dict[str, Any] | None = None) -> list[tuple]:
+    """Rows of `sql` (named `:parameters`) through the driver's own cursor, the collector paused
+    (a million new tuples would trigger full collections that take as long as the fetch)."""
+    raw = database.engine.raw_connection()
+    try:
+        with without_cyclic_gc():
+            cursor = raw.cursor()
+            if database.dialect == "postgresql":  # psycopg's placeholders
+                sql = re.sub(r"(?<![:\w]):([A-Za-z_]\w*)", r"%(\1)s", sql)
+            cursor.execute(sql, params or {})
+            return cursor.fetchall()
+    finally:
         raw.close()
 
 
