@@ -25,9 +25,9 @@ def test_parts_add_up_by_key_integers_exactly_and_missing_values_as_zero():
 def test_sums_of_different_lengths_add_and_keys_beyond_them_read_zero():
     short = KeyedSums.add_up([(np.array([0]), _part([1], [1.0]))], size=1, names=("reads", "order_amount"))
     long = KeyedSums.add_up([(np.array([2]), _part([4], [2.0]))], size=3, names=("reads", "order_amount"))
-    both = short + long
-    assert both.columns["reads"].tolist() == [1, 0, 4]
-    at = both.at(np.array([2, 0, 7, -1]))
+    short += long
+    assert short.columns["reads"].tolist() == [1, 0, 4]
+    at = short.at(np.array([2, 0, 7, -1]))
     assert at["reads"].tolist() == [4, 1, 0, 0] and at["order_amount"].tolist() == [2.0, 1.0, 0.0, 0.0]
     nothing = KeyedSums.add_up([], size=2, names=("reads", "order_amount")).columns
     assert nothing["reads"].dtype == np.int64 and nothing["order_amount"].dtype == np.float64

@@ -78,13 +78,6 @@ class KeyedSums:
                 np.add.at(column, other.keys, theirs)
         return self
 
-    def __add__(self, other: "KeyedSums") -> "KeyedSums":
-        """Both sums together, dense (neither changes)."""
-        total = KeyedSums({name: np.zeros(max(len(self), len(other)), column.dtype) for name, column in self.columns.items()})
-        total += self
-        total += other
-        return total
-
     def _dense_columns(self, size: int) -> dict[str, np.ndarray]:
         """The columns as dense ones, `size` keys long."""
         dense = {}
@@ -121,6 +114,7 @@ def _kind(name: str) -> type:
 
 
 def _filled(column: pa.ChunkedArray, dtype) -> np.ndarray:
+    """A numeric column as NumPy `dtype`, NULL as 0."""
     kind = column.type
     zero = pa.scalar(0, kind) if (pa.types.is_integer(kind) or pa.types.is_floating(kind)) else None
     filled = pc.fill_null(column, zero) if column.null_count else column
@@ -148,10 +142,6 @@ def scatter(rows: np.ndarray, values: np.ndarray, size: int, fill: float | int =
     keep = rows >= 0
     out[rows[keep]] = values[keep]
     return out
-
-
-def _numbers(table: pa.Table, name: str, dtype) -> np.ndarray:
-    return pc.fill_null(table.column(name), 0).to_numpy().astype(dtype, copy=False)
 
 
 def note_inputs(
@@ -186,9 +176,9 @@ def note_inputs(
                 continue
             if name == "reports_24h_max":  # unknown (NULL) where the note had no report
                 present = scatter(rows, np.ones(len(rows), bool), n, fill=False)
-                columns[name] = pa.array(scatter(rows, _numbers(table, name, np.int64), n), mask=~present)
+                columns[name] = pa.array(scatter(rows, _filled(table.column(name), np.int64), n), mask=~present)
             else:
-                columns[name] = scatter(rows, _numbers(table, name, np.int64), n)
+                columns[name] = scatter(rows, _filled(table.column(name), np.int64), n)
     for name in ("valid_reports", "labelled_comments", "negative_comments", "question_comments"):
         columns.setdefault(name, np.zeros(n, np.int64))
     columns.setdefault("reports_24h_max", pa.nulls(n, pa.int64()))
@@ -233,12 +223,12 @@ def account_inputs(accounts: pa.Table, per_account: list[pa.Table], recent: pa.T
         rows = positions(table.column("account_id"), ids) if m else np.full(table.num_rows, -1)
         for name in table.column_names:
             if name != "account_id":
-                columns[name] = scatter(rows, _numbers(table, name, np.int64), m)
+                columns[name] = scatter(rows, _filled(table.column(name), np.int64), m)
     for name in ("recent_notes", "recent_notes_with_likes"):
-        columns[name] = scatter(recent_account, _numbers(recent, name, np.int64), m)
+        columns[name] = scatter(recent_account, _filled(recent.column(name), np.int64), m)
     average = recent.column("avg_likes_recent")
     present = scatter(recent_account, average.is_valid().to_numpy(zero_copy_only=False), m, fill=False)
-    columns["avg_likes_recent"] = pa.array(scatter(recent_account, _numbers(recent, "avg_likes_recent", np.float64), m), mask=~present)
+    columns["avg_likes_recent"] = pa.array(scatter(recent_account, _filled(recent.column("avg_likes_recent"), np.float64), m), mask=~present)
     for name in ACCOUNT_METRIC_INPUTS:
         columns.setdefault(name, np.zeros(m, np.int64))
     return pa.table({"account_id": ids, **{name: columns[name] for name in ACCOUNT_METRIC_INPUTS}})
