@@ -191,7 +191,8 @@ def event_window_sums(engine: Engine, events: ir.Table, window: Window, policy: 
     for small in-memory data (the daily job keeps its parts per lake day)."""
     days = [window.day - timedelta(days=back) for back in range(policy.signals.metrics_window_days)]
     dated = events.mutate(day=local_day(events.ts, days, policy))
-    notes, accounts = day_parts(dated.filter(dated.day.notnull()), _logins_of(events, days, policy), policy)
+    logins = local_logins(events, _inactivity_start(min(days), policy), max(days), policy)
+    notes, accounts = day_parts(dated.filter(dated.day.notnull()), logins, policy)
     notes = engine.execute(notes.drop("day"))
     return WindowSums(KeyedSums.add_up([(keys.lookup(notes.column("note_id")), notes)], len(keys)), _account_sums([engine.execute(accounts.drop("day"))]))
 
@@ -230,12 +231,13 @@ def _logins(engine: Engine, logins: dict[date, Path], days: list[date], policy: 
     return daily_table(engine, "logins", list(files.values())), [day for day, path in files.items() if pq.read_metadata(path).num_rows]
 
 
-def _logins_of(events: ir.Table, days: list[date], policy: Policy) -> ir.Table:
-    first, last = _inactivity_start(min(days), policy), max(days)
-    login_days = [first + timedelta(days=k) for k in range((last - first).days + 1)]
+def local_logins(events: ir.Table, first: date, last: date, policy: Policy) -> ir.Table:
+    """`login_counts` of `events` by their local day, for the days `first` to `last` (what the
+    lake's kept logins hold, for events held elsewhere: small data in memory, the tests)."""
+    days = [first + timedelta(days=k) for k in range((last - first).days + 1)]
     logins = events.filter(events.event_type == "login")
-    dated = logins.mutate(day=local_day(logins.ts, login_days, policy))
-    return dated.filter(dated.day.notnull())
+    dated = logins.mutate(day=local_day(logins.ts, days, policy))
+    return login_counts(dated.filter(dated.day.notnull()))
 
 
 def _digest(engine: Engine, lake: EventLake, days: list[LakeDay], wanted: dict[date, dict], policy: Policy, keys: NoteKeys, logins: dict[date, Path]) -> list[tuple[pa.Table, pa.Table]]:

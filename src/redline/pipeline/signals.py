@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import ibis.expr.types as ir
@@ -30,6 +30,7 @@ from redline.pipeline.day_counts import (
     kept_daily,
     kept_sums,
     lake_days,
+    local_logins,
     new_sums,
     plan_window,
 )
@@ -46,8 +47,6 @@ from redline.signals.expressions import (
     dwell_baselines,
     fan_stats,
     follow_actions,
-    local_day,
-    login_counts,
     note_metrics,
     recent_likes,
     report_stats,
@@ -117,8 +116,7 @@ def events_side(engine: Engine, events: ir.Table, window: Window, policy: Policy
     """The same from `events` (any days; follows of all history among them), each event on its
     local day."""
     sums = event_window_sums(engine, events, window, policy, keys)
-    fan_days = [window.fan_first_day + timedelta(days=k) for k in range((window.day - window.fan_first_day).days + 1)]
-    logins = login_counts(events.mutate(day=local_day(events.ts, fan_days, policy)))
+    logins = local_logins(events, window.fan_first_day, window.day, policy)
     return LakeSide(sums, *_reports_and_fans(engine, events, follow_actions(events), logins, window, policy), 0)
 
 
