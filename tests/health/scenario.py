@@ -94,7 +94,7 @@ def run(world: World, policy, engine=None, day: date = DAY, deductions: dict | N
     keys = NoteKeys()  # in memory
     signals = compute_signals(engine, events_side(engine, events, window, policy, keys), store_side(inputs, keys), keys, window, policy)
     scores = score_day(signals, engine.name, window, policy, deductions or {}, datetime.now(timezone.utc))
-    note_table, account_table = scores.note_table(), scores.accounts
+    note_table, account_table = scores.note_table(), scores.account_results()
     account_rows = [{**row, "details": account_details(row)} for row in account_table.to_pylist()]
     return Outcome(
         notes={row["note_id"]: row for row in note_table.to_pylist()},

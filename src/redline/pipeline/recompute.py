@@ -6,8 +6,9 @@ window's days that have no kept parts yet (usually only the new one) and, on a s
 counts the window's reports and every account's fans (pipeline/signals.py: `lake_news`); the main
 thread meanwhile brings the note and account frames up to date, lines up what comes from the
 store, and adds up the kept days' parts by note key. Once the lake's side is in, the metrics are
-worked out and every note and account scored; the account headlines go to SQL and the account
-details to their file while the note results are written. The frames' new deltas are saved in
+worked out and every note scored; then, while the note results are made and written, the
+accounts are scored from the notes' indicators, their headlines go to SQL and their details to
+their file. The frames' new deltas are saved in
 the background. All background work is waited for before the job returns; an error in any of it
 is the run's error.
 """
@@ -157,18 +158,25 @@ def recompute(
         lap("deductions")
         scores = score_day(signals, runner.name, window, policy, deductions, started)
         lap("score")
-        # The account headlines go to SQL (mostly in SQLite's own code, without the interpreter)
-        # and the account details to their file while the note results are made and written.
-        accounts_written = background.submit(write_account_results, home.root, day, scores.accounts)
-        headlines_saved = background.submit(save_account_days, database, day, scores.accounts)
+
+        def store_accounts() -> int:
+            # The accounts are scored, their headlines go to SQL (mostly in SQLite's own code,
+            # without the interpreter) and their details to their file while the note results
+            # are made and written.
+            accounts = scores.account_results()
+            details_written = background.submit(write_account_results, home.root, day, accounts)
+            save_account_days(database, day, accounts)
+            details_written.result()
+            return accounts.num_rows
+
+        accounts_stored = background.submit(store_accounts)
         with note_results_writer(home.root, day) as write_notes:
             for block in scores.note_results():
                 write_notes(block)
-        headlines_saved.result()
-        accounts_written.result()
+        account_count = accounts_stored.result()
         for job in pending:
             job.result()  # a failed frame save is an error of the run
-    result = RecomputeResult(day, runner.name, policy.version, scores.notes, scores.accounts.num_rows, side.events, timings, note_results_path(home.root, day))
+    result = RecomputeResult(day, runner.name, policy.version, scores.notes, account_count, side.events, timings, note_results_path(home.root, day))
     lap("store")
     save_run(database, RunRecord(day, runner.name, policy.version, started, datetime.now(timezone.utc), result.notes, result.accounts, side.events, dict(timings)))
     return result

@@ -156,11 +156,12 @@ def _nan_as_null(values: np.ndarray) -> pa.Array:
 
 @dataclass
 class DayScores:
-    """A day's scores: the account results, and the note results made a block at a time as
-    `note_results()` is iterated (from what the scoring held)."""
+    """A day's scores, made as they are asked for from what the notes' scoring held: the
+    account results when `account_results()` is called, the note results a block at a time as
+    `note_results()` is iterated (the two may run at the same time, on different threads)."""
 
-    accounts: pa.Table
     notes: int
+    account_results: Callable[[], pa.Table]  # every account's stored result (headline and details)
     note_results: Callable[[], Iterator[pa.Table]]  # every note's stored result, a block of notes at a time
 
     def note_table(self) -> pa.Table:
@@ -179,13 +180,13 @@ def score_day(
     computed_at: datetime,
 ) -> DayScores:
     """Score notes and accounts from a day's signals, in two passes over the notes. The first
-    scores them NOTE_BLOCK at a time, the blocks on SCORE_THREADS threads (NumPy lets go of the
-    interpreter in every step over a block), holding the indicators the account index needs and
-    what the notes' results are made of; the accounts are scored next; the second pass, as the
-    caller iterates `note_results`, makes the notes' stored results a block at a time while the
-    caller stores the accounts' beside it (a million notes' results are about 700 MB before
-    compression: made and written a block at a time, the memory of each block written is what
-    the next is made in)."""
+    (here) scores them NOTE_BLOCK at a time, the blocks on SCORE_THREADS threads (NumPy lets go
+    of the interpreter in every step over a block), holding the indicators the account index
+    needs and what the notes' results are made of. The accounts are scored from those when the
+    caller asks (`account_results`); the second pass, as the caller iterates `note_results`,
+    makes the notes' stored results a block at a time — the caller scores and stores the
+    accounts beside it (a million notes' results are about 700 MB before compression: made and
+    written a block at a time, the memory of each block written is what the next is made in)."""
     notes, accounts = signals.notes, signals.accounts
     n, m = notes.num_rows, accounts.num_rows
     note_account = signals.note_account
@@ -216,21 +217,22 @@ def score_day(
     with ThreadPoolExecutor(max_workers=SCORE_THREADS) as pool:
         list(pool.map(score, starts[1:]))
 
-    # Account index: its notes' indicators (recency × exposure) plus account-level parts.
-    indicators = {i.code: held[f"ind_{i.code}"] for i in INDICATORS}
-    account_weight = held["account_weight"]
-    keep = note_account >= 0
-    use = slice(None) if keep.all() else keep  # a mask copies every column; most days every note has its account
-    account_values = {
-        "imbalance": _floats(accounts, "imbalance"),
-        "fake_followers": _floats(accounts, "fake_followers"),
-        "fan_activity": fan_activity_by_account,
-    }
-    points, entries = _account_deductions(accounts.column("account_id").to_pylist(), deductions)
-    account_scores = score_accounts(
-        {code: values[use] for code, values in indicators.items()}, note_account[use], account_weight[use], account_values, points, m, policy,
-    )
-    account_table = _account_results(accounts, account_scores, entries, note_account[use], window, policy, engine_name, computed_at)
+    def account_results() -> pa.Table:
+        # Account index: its notes' indicators (recency × exposure) plus account-level parts.
+        indicators = {i.code: held[f"ind_{i.code}"] for i in INDICATORS}
+        account_weight = held["account_weight"]
+        keep = note_account >= 0
+        use = slice(None) if keep.all() else keep  # a mask copies every column; most days every note has its account
+        account_values = {
+            "imbalance": _floats(accounts, "imbalance"),
+            "fake_followers": _floats(accounts, "fake_followers"),
+            "fan_activity": fan_activity_by_account,
+        }
+        points, entries = _account_deductions(accounts.column("account_id").to_pylist(), deductions)
+        account_scores = score_accounts(
+            {code: values[use] for code, values in indicators.items()}, note_account[use], account_weight[use], account_values, points, m, policy,
+        )
+        return _account_results(accounts, account_scores, entries, note_account[use], window, policy, engine_name, computed_at)
 
     def result(start: int) -> pa.Table:
         stop = min(n, start + NOTE_BLOCK)
@@ -238,7 +240,7 @@ def score_day(
         return _result_table(notes.slice(start, stop - start), signals.metrics.slice(start, stop - start), scored,
                              note_fan_activity[start:stop], brand_points[start:stop], policy, engine_name)
 
-    return DayScores(account_table, n, lambda: _in_order(result, starts))
+    return DayScores(n, account_results, lambda: _in_order(result, starts))
 
 
 def _in_order(make: Callable[[int], pa.Table], starts: list[int]) -> Iterator[pa.Table]:

@@ -5,7 +5,9 @@
   re-checked when either changes). The findings themselves are kept for `explain`.
 - `comment_labels`: each comment's sentiment labels (negative, specific question).
 - `health_runs`: one row per daily recompute (day, engine, policy version, counts, timing).
-- `health_account_days`: the account index per day (history kept): the headline numbers.
+- `health_account_days`: the account index per day (history kept): the headline numbers, keyed
+  by (day, account_id) so that a day's rows are appended (on SQLite the table is its key:
+  WITHOUT ROWID); an account's days are found by walking the days (store/health.py).
   Everything `explain` shows (metrics, indicators and their parts) is kept per day in Parquet in
   the data home, for notes (`health/notes/`) and accounts (`health/accounts/`): millions of rows
   and a hundred numbers per row a day are a column store's job.
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from redline.store.base import Base
@@ -67,9 +69,10 @@ class HealthRun(Base):
 
 class AccountHealthDay(Base):
     __tablename__ = "health_account_days"
+    __table_args__ = (PrimaryKeyConstraint("day", "account_id"), {"sqlite_with_rowid": False})
 
-    account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    account_id: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)
     health_index: Mapped[float | None] = mapped_column(Float, nullable=True)
     index_before_deductions: Mapped[float | None] = mapped_column(Float, nullable=True)
     deductions: Mapped[float] = mapped_column(Float, default=0.0)

@@ -21,7 +21,7 @@ from redline.errors import NotFoundError
 from redline.policy import Policy
 from redline.store.database import Database
 from redline.store.entities import Account, Note, Product
-from redline.store.health import note_result_days, note_results_file, read_account_details, read_note_results
+from redline.store.health import account_days, note_result_days, note_results_file, read_account_details, read_note_results
 from redline.store.health_tables import AccountHealthDay, NoteCheck
 from redline.store.ledger import account_state
 from redline.store.ledger_tables import ReviewItem
@@ -56,12 +56,7 @@ def note_results(home_root: Path, until: date) -> list[dict[str, Any]]:
 
 def latest_index(database: Database, account_id: str, until: date) -> AccountHealthDay | None:
     with database.session() as session:
-        return session.scalars(
-            select(AccountHealthDay)
-            .where(AccountHealthDay.account_id == account_id, AccountHealthDay.day <= until)
-            .order_by(AccountHealthDay.day.desc())
-            .limit(1)
-        ).first()
+        return session.scalars(account_days(account_id, until).order_by(AccountHealthDay.day.desc()).limit(1)).first()
 
 
 def _sanction_facts(sanctions: Iterable[Any]) -> list[SanctionFact]:
