@@ -264,8 +264,14 @@ def _digest(engine: Engine, lake: EventLake, days: list[LakeDay], wanted: dict[d
 def _write_days(table: pa.Table, days: list[date], path: Callable[[date], Path], metadata: Callable[[date], dict]) -> None:
     """Each day's rows of `table` (its `day` column dropped) to that day's kept file."""
     for day in days:
-        of_day = table.filter(pc.equal(table.column("day"), pa.scalar(day, pa.date32()))).drop_columns(["day"])
-        write_parquet_atomically(of_day.replace_schema_metadata(metadata(day)), path(day), compression="lz4")
+        of_day = table if len(days) == 1 else table.filter(pc.equal(table.column("day"), pa.scalar(day, pa.date32())))
+        _write_kept(of_day.drop_columns(["day"]).replace_schema_metadata(metadata(day)), path(day))
+
+
+def _write_kept(table: pa.Table, path: Path) -> None:
+    """A kept file: lz4, no dictionaries (a day's ids are distinct in its files: a dictionary
+    only made them a third slower to write and larger)."""
+    write_parquet_atomically(table, path, compression="lz4", use_dictionary=False)
 
 
 def _keyed_notes(path: Path, keys: NoteKeys) -> tuple[np.ndarray, pa.Table]:
@@ -279,7 +285,7 @@ def _keyed_notes(path: Path, keys: NoteKeys) -> tuple[np.ndarray, pa.Table]:
     keys.save()
     metadata = {**(whole.schema.metadata or {}), KEYS_METADATA_KEY: keys.generation.encode()}
     whole = whole.set_column(whole.column_names.index("note_key"), "note_key", pa.array(note_keys)).replace_schema_metadata(metadata)
-    write_parquet_atomically(whole, path, compression="lz4")
+    _write_kept(whole, path)
     return note_keys, whole
 
 

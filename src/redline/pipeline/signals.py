@@ -153,9 +153,10 @@ def store_side(inputs: dict[str, pa.Table], keys: NoteKeys) -> StoreSide:
     else:
         note_keys = keys.lookup(notes.column("note_id"))
     note_account = positions(notes.column("account_id"), accounts.column("account_id"))
-    shares = interest_share(notes.column("category"), note_account, accounts.num_rows, interests, positions(interests.column("account_id"), accounts.column("account_id")))
-    category = pc.fill_null(notes.column("category").combine_chunks().dictionary_encode().indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return StoreSide(notes, accounts, inputs["comments"], note_keys, note_account, shares, category)
+    category = notes.column("category").combine_chunks().dictionary_encode()  # the million names hashed once
+    shares = interest_share(category, note_account, accounts.num_rows, interests, positions(interests.column("account_id"), accounts.column("account_id")))
+    codes = pc.fill_null(category.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return StoreSide(notes, accounts, inputs["comments"], note_keys, note_account, shares, codes)
 
 
 @dataclass

@@ -188,11 +188,12 @@ def note_inputs(
     return pa.table({name: value if isinstance(value, (pa.Array, pa.ChunkedArray)) else pa.array(value) for name, value in columns.items()})
 
 
-def interest_share(category: pa.ChunkedArray, note_account: np.ndarray, accounts: int, interests: pa.Table, interest_account: np.ndarray) -> tuple[pa.Array, np.ndarray]:
-    """Per note (its category, `note_account` its account's position among `accounts`
-    accounts): the share of its account's fans interested in its category (NULL when the
-    account lists no such interest), and whether the account lists any interest (0/1).
-    `interests`: (interest, share) rows with `interest_account` their account positions."""
+def interest_share(category: pa.DictionaryArray, note_account: np.ndarray, accounts: int, interests: pa.Table, interest_account: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    """Per note (its category, dictionary-encoded: each distinct name is looked up once;
+    `note_account` its account's position among `accounts` accounts): the share of its
+    account's fans interested in its category (NULL when the account lists no such interest),
+    and whether the account lists any interest (0/1). `interests`: (interest, share) rows with
+    `interest_account` their account positions."""
     n = len(note_account)
     listed = scatter(interest_account, np.ones(len(interest_account), np.int8), accounts, fill=0) if accounts else np.zeros(0, np.int8)
     has_interests = np.where(note_account >= 0, listed[np.maximum(note_account, 0)] if accounts else 0, 0).astype(np.int8)
@@ -204,7 +205,9 @@ def interest_share(category: pa.ChunkedArray, note_account: np.ndarray, accounts
     keep = (interest_account >= 0) & (interest_code >= 0)
     pairs = (interest_account * width + interest_code)[keep]
     shares = pc.fill_null(interests.column("share"), np.nan).to_numpy(zero_copy_only=False)[keep]
-    note_code = positions(category, names)
+    name_code = positions(category.dictionary, names)
+    indices = pc.fill_null(category.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    note_code = np.where(indices >= 0, name_code[np.maximum(indices, 0)] if len(name_code) else -1, -1)
     wanted = np.where((note_account >= 0) & (note_code >= 0), note_account * width + note_code, -1)
     at = positions(pa.array(wanted), pa.array(pairs))  # the first row of an (account, interest) pair
     found = at >= 0
