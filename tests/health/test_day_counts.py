@@ -105,7 +105,7 @@ def test_kept_day_counts_add_up_to_the_raw_window(lake, policy):
     window = Window.for_day(DAY, policy)
     _assert_same_counts(_counts(engine, lake, window, policy), _raw(engine, lake, window, policy))
     kept = sorted(counts_dir(lake).glob("day=*/*.parquet"))
-    assert len(kept) == 16  # notes, accounts, follows and logins of each day
+    assert len(kept) == 20  # notes, accounts, follows, logins and reports of each day
     written = {path: path.stat().st_mtime_ns for path in kept}
     # The next day's job counts only what changed: the kept days are read, not rewritten.
     _assert_same_counts(_counts(engine, lake, window, policy), _raw(engine, lake, window, policy))
@@ -343,3 +343,40 @@ def test_active_fans_count_the_logins_each_day_keeps(tmp_path, policy):
     # A late batch for a day already kept: u2 logs in `need` times that day.
     _write(lake, _follows([("login", "u2", None, _local(inside, 10 + k, policy)) for k in range(need)], "late-"), inside)
     assert _active_fans(lake, policy) == {"a1": 2}
+
+
+def test_reports_from_kept_days_and_edge_days_equal_those_of_the_raw_events(tmp_path, policy):
+    from redline.pipeline.signals import events_side, lake_side
+
+    valid = sorted(policy.signals.valid_report_reasons)
+    window = Window.for_day(DAY, policy)
+    start_day = DAY - timedelta(days=policy.signals.metrics_window_days - 1)  # the window's first day
+
+    def report(user: str, note: str, ts: datetime, reason: str, n: int) -> dict:
+        return {"event_id": f"r{n}", "event_type": "report", "ts": ts, "user_id": user, "note_id": note, "reason": reason}
+
+    rows_by_day = {
+        # A day straddling the window's edge (written by another tool) holds a report from before
+        # the window and the same reporter's next one inside it: only the one inside counts.
+        start_day: [report("u1", "n1", _local(start_day - timedelta(days=1), 12, policy), valid[0], 1),
+                    report("u1", "n1", _local(start_day, 1, policy), valid[0], 2)],
+        DAY - timedelta(days=1): [report(f"u{k}", "n2", _local(DAY - timedelta(days=1), 10 + k, policy), valid[k % len(valid)], 10 + k) for k in range(4)]
+        + [report("u9", "n2", _local(DAY - timedelta(days=1), 12, policy), "我不喜欢", 20)],
+        DAY: [report("u0", "n2", _local(DAY, 9, policy), valid[0], 30), report("u5", "n2", _local(DAY, 9, policy), valid[0], 31),
+              report("u6", "n3", _local(DAY, 23, policy), valid[-1], 32)],
+    }
+    lake = EventLake.in_home(tmp_path / "lake")
+    for day, rows in rows_by_day.items():
+        _write(lake, pa.Table.from_pylist(rows, schema=EVENT_SCHEMA), day)
+    engine = DuckDBEngine()
+    with _keys(lake) as keys:
+        kept = lake_side(engine, lake, window, policy, keys).reports
+    raw = events_side(engine, engine.events(lake.files(start_day, DAY)), window, policy, NoteKeys()).reports
+    assert _sorted(kept) == _sorted(raw)
+    by_note = {row["note_id"]: row for row in _sorted(kept)}
+    assert by_note["n1"]["valid_reports"] == 1
+    assert by_note["n2"]["valid_reports"] == 5 and by_note["n2"]["reports_24h_max"] == 5  # u0 twice, "我不喜欢" not valid
+    # A second run reads the kept reports of every whole day.
+    assert sorted(p.parent.name for p in counts_dir(lake).glob("day=*/reports.parquet")) == sorted(f"day={d.isoformat()}" for d in rows_by_day)
+    with _keys(lake) as keys:
+        assert _sorted(lake_side(engine, lake, window, policy, keys).reports) == _sorted(raw)

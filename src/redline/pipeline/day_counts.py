@@ -17,10 +17,12 @@ filtered by time. Parts are sums, so adding the days' parts gives the window's e
 (`KeyedSums`: `np.add.at`), the kept days' while the engine digests the new one.
 
 Every day of the lake, not only the window's, also keeps its `follows.parquet`, the last follow
-or unfollow of each (account, user) that day (`follow_actions`), and its `logins.parquet`, each
-user's logins that day (`login_counts`): an account's fans follow from all history, and who was
-inactive and which fans are active are read from 28 days of logins; both are then a few small
-files instead of every day's events.
+or unfollow of each (account, user) that day (`follow_actions`), its `logins.parquet`, each
+user's logins that day (`login_counts`), and its `reports.parquet`, each reporter's first report
+of a note per reason that day (`report_actions`): an account's fans follow from all history, who
+was inactive and which fans are active are read from 28 days of logins, and the window's valid
+reports from its days' first reports; all are then a few small files instead of every day's
+events.
 
 An event's day is the day of the lake directory it is stored in (the ingester files each event
 under its local day): the files are read with their `day=D` as a partition value
@@ -46,7 +48,7 @@ import pyarrow.parquet as pq
 from redline.policy import Policy
 from redline.signals.assembly import KeyedSums
 from redline.signals.engines import Engine
-from redline.signals.expressions import NOTE_COUNTS, Window, day_parts, follow_actions, local_day, login_counts
+from redline.signals.expressions import NOTE_COUNTS, Window, day_parts, follow_actions, local_day, login_counts, report_actions
 from redline.store.lake import EventLake
 from redline.store.note_keys import NoteKeys
 from redline.store.parquet_files import write_parquet_atomically
@@ -290,10 +292,11 @@ def _keyed_notes(path: Path, keys: NoteKeys) -> tuple[np.ndarray, pa.Table]:
 
 
 # What each lake day keeps of itself beside its parts, for every later day to read: the last
-# follow or unfollow of each (account, user) — an account's fans follow from all history — and
-# each user's logins — who was inactive and which fans are active read windows of 28 days.
-DAILY = {"follows": follow_actions, "logins": login_counts}
-DAILY_FORMAT = 1
+# follow or unfollow of each (account, user) — an account's fans follow from all history —, each
+# user's logins — who was inactive and which fans are active read windows of 28 days — and each
+# reporter's first report of a note per reason — the window's valid reports.
+DAILY = {"follows": follow_actions, "logins": login_counts, "reports": report_actions}
+DAILY_FORMAT = 2  # 2: the reports
 # Only the follow and login events of these days are read (their row groups): many days go in one
 # query.
 DAILY_DIGEST_EVENTS = 100_000_000

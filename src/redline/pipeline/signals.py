@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
+import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
@@ -49,8 +50,11 @@ from redline.signals.expressions import (
     follow_actions,
     note_metrics,
     recent_likes,
-    report_stats,
+    REPORT_ACTIONS,
+    in_window,
+    report_actions,
     user_activity,
+    window_reports,
 )
 from redline.store.lake import EventLake
 from redline.store.note_keys import NoteKeys
@@ -61,7 +65,7 @@ class LakeSide:
     """What the signals read from the events alone."""
 
     sums: WindowSums  # the window's day parts added up (by note key; by account)
-    reports: pa.Table  # report_stats: note_id, valid_reports, reports_24h_max
+    reports: pa.Table  # window_reports: note_id, valid_reports, reports_24h_max
     fans: pa.Table  # fan_stats: account_id, fans_known, active_fans
     events: int  # events in the lake days read
 
@@ -91,25 +95,34 @@ def lake_news(engine: Engine, lake: EventLake, days: list[LakeDay], plan: Window
     connection (`Engine.beside`), the valid reports of the window and the fans of every account
     (all history's follows) with their login activity as of the day. Both read the lake days'
     kept follows and logins (`kept_daily`: the new day's are kept first)."""
-    daily = kept_daily(engine, lake, window.day)  # the new day's follows and logins, read by both
+    daily = kept_daily(engine, lake, window.day)  # the new day's follows, logins and reports, read by both
     other = engine.beside()
     if other is engine:  # one connection: one after the other
         sums = new_sums(engine, lake, plan, window, policy, keys, daily["logins"])
-        reports, fans = _lake_history(engine, days, daily, window, policy)
+        reports, fans = _lake_history(engine, plan, daily, window, policy)
     else:
         with ThreadPoolExecutor(max_workers=1) as beside:
-            history = beside.submit(_lake_history, other, days, daily, window, policy)
+            history = beside.submit(_lake_history, other, plan, daily, window, policy)
             sums = new_sums(engine, lake, plan, window, policy, keys, daily["logins"])
             reports, fans = history.result()
     return LakeSide(sums, reports, fans, sum(lake_day.rows for lake_day in days))
 
 
-def _lake_history(engine: Engine, days: list[LakeDay], daily: dict[str, dict[date, Path]], window: Window, policy: Policy) -> tuple[pa.Table, pa.Table]:
-    events = engine.events([path for lake_day in days for path in lake_day.files])
+def _lake_history(engine: Engine, plan: WindowPlan, daily: dict[str, dict[date, Path]], window: Window, policy: Policy) -> tuple[pa.Table, pa.Table]:
+    # The window's reports: the kept first reports of its whole days, and those of its edge days'
+    # events inside it (as the sums are added up, see `plan_window`).
+    whole = [daily["reports"][lake_day.day] for lake_day in plan.ready + plan.stale]
+    actions = [daily_table(engine, "reports", whole).select(*REPORT_ACTIONS)] if whole else []
+    if plan.edges:
+        edges = engine.events([path for lake_day in plan.edges for path in lake_day.files])
+        actions.append(report_actions(in_window(edges, window)).select(*REPORT_ACTIONS))
+    if not actions:
+        actions = [report_actions(engine.events([])).select(*REPORT_ACTIONS)]
+    reports = engine.execute(window_reports(ibis.union(*actions, distinct=False) if len(actions) > 1 else actions[0], policy))
     # Fans follow from all history (each day's last follows and unfollows) and are active by
     # their logins (each day's), both kept per day.
     follows, logins = (daily_table(engine, name, list(daily[name].values())) for name in ("follows", "logins"))
-    return _reports_and_fans(engine, events, follows, logins, window, policy)
+    return reports, _fans(engine, follows, logins, window, policy)
 
 
 def events_side(engine: Engine, events: ir.Table, window: Window, policy: Policy, keys: NoteKeys) -> LakeSide:
@@ -117,16 +130,14 @@ def events_side(engine: Engine, events: ir.Table, window: Window, policy: Policy
     local day."""
     sums = event_window_sums(engine, events, window, policy, keys)
     logins = local_logins(events, window.fan_first_day, window.day, policy)
-    return LakeSide(sums, *_reports_and_fans(engine, events, follow_actions(events), logins, window, policy), 0)
+    reports = engine.execute(window_reports(report_actions(in_window(events, window)), policy))
+    return LakeSide(sums, reports, _fans(engine, follow_actions(events), logins, window, policy), 0)
 
 
-def _reports_and_fans(engine: Engine, events: ir.Table, follows: ir.Table, logins: ir.Table, window: Window, policy: Policy) -> tuple[pa.Table, pa.Table]:
+def _fans(engine: Engine, follows: ir.Table, logins: ir.Table, window: Window, policy: Policy) -> pa.Table:
     """`follows`: follow and unfollow events of all history, or their `follow_actions`;
-    `logins`: `login_counts` by day."""
-    reports = engine.execute(report_stats(events, window, policy))
-    # The fans' login activity (the only users the account metrics ask about).
-    fans = engine.execute(fan_stats(follows, user_activity(logins, window, among=follows), policy))
-    return reports, fans
+    `logins`: `login_counts` by day. Only the fans' login activity is asked about."""
+    return engine.execute(fan_stats(follows, user_activity(logins, window, among=follows), policy))
 
 
 @dataclass(frozen=True)

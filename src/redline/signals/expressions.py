@@ -5,9 +5,9 @@ Two kinds of expression, both run by the engine (`signals/engines.py`: DuckDB or
 - **Aggregations of events.** Each lake day's additive parts per note (`day_parts`: counts by
   event type and the engagement inside bursts from new or inactive users) and per account
   (follows and purchased-follower bursts), which the daily job keeps per day; the valid reports of
-  the window with the worst 24 h (`report_stats`); the labelled comments (`comment_stats`); fans
-  from all follow history and the active ones among them (`fan_stats`, `user_activity` over each
-  day's `login_counts`).
+  the window with the worst 24 h (`window_reports` over each day's `report_actions`); the
+  labelled comments (`comment_stats`); fans from all follow history and the active ones among
+  them (`fan_stats`, `user_activity` over each day's `login_counts`).
 - **Formulas over the lined-up rows.** Once those numbers are lined up with the notes and the
   accounts (`signals/assembly.py`: by note key and by position, in NumPy), `note_metrics` turns
   each note's sums into its metrics — interaction rate ((likes + saves + comments − engagement
@@ -272,20 +272,31 @@ def _stack(tables: list[ir.Table]) -> ir.Table:
     return ibis.union(*aligned, distinct=False)
 
 
-def report_stats(events: ir.Table, window: Window, policy: Policy) -> ir.Table:
+def report_actions(events: ir.Table) -> ir.Table:
+    """Per note, reporter and reason (and day, when `events` carry a `day` column): when the
+    reporter first reported the note for that reason (`ts`). The first of a stack of these is
+    the first of the events they stand for, so a day's can be kept and stacked with the other
+    days' (pipeline/day_counts.py); `window_reports` reads them."""
+    reports = events.filter((events.event_type == "report") & events.note_id.notnull())
+    return reports.group_by(_keyed("note_id", reports) + ["user_id", "reason"]).aggregate(ts=reports.ts.min())
+
+
+REPORT_ACTIONS = ("note_id", "user_id", "reason", "ts")  # what `report_actions` gives beside a day
+
+
+def in_window(events: ir.Table, window: Window) -> ir.Table:
+    """The events in the metrics window."""
+    return events.filter((events.ts >= _moment(window.metrics_start)) & (events.ts < _moment(window.end)))
+
+
+def window_reports(actions: ir.Table, policy: Policy) -> ir.Table:
     """Per note with valid reports in the metrics window (a listed reason, one per reporter):
     how many, and the most of them within any `reports_window_hours` (by each reporter's first
-    report)."""
+    report). `actions`: `report_actions` of the window's events (of whole days inside it, and
+    of the events inside it of the days on its edges)."""
     s = policy.signals
-    reports = events.filter(
-        (events.event_type == "report")
-        & events.note_id.notnull()
-        & events.reason.isin(list(s.valid_report_reasons))
-        & (events.ts >= _moment(window.metrics_start))
-        & (events.ts < _moment(window.end))
-    )
-    reports = reports.mutate(epoch=reports.ts.epoch_seconds())
-    per_reporter = reports.group_by(["note_id", "user_id"]).aggregate(first=reports.epoch.min())
+    valid = actions.filter(actions.reason.isin(list(s.valid_report_reasons)))
+    per_reporter = valid.group_by(["note_id", "user_id"]).aggregate(first=valid.ts.min().epoch_seconds())
     span = s.reports_window_hours * 3600
     trailing = ibis.window(group_by="note_id", order_by="first", range=(-(span - 1), 0))
     with_window = per_reporter.mutate(in_window=per_reporter.count().over(trailing))
