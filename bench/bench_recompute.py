@@ -12,10 +12,10 @@ Measured, each in its own subprocess (so peak memory is per phase):
   must do to touch every event once and roll it up twice.
 - recompute: `redline.pipeline.recompute.recompute(engine="duckdb")` — the real daily job of
   DAY as it runs in production: yesterday's job has run (it left the note and account frames,
-  the note keys, each lake day's parts, follows and logins in the data home), today's 20,000 new notes
+  the note keys, each lake day's parts, follows, logins and first reports in the data home), today's 20,000 new notes
   have arrived in the store, then DAY is computed: the frames patched with the changed rows,
   DAY's events digested into its parts (per-note counts and bursts, per-account follow bursts,
-  follows, logins) while the earlier days' kept parts are added up by note key, every other R-SIG metric
+  follows, logins, first reports) while the earlier days' kept parts are added up by note key, every other R-SIG metric
   (reports in 24 h windows, fans and their activity, dwell baselines…) through Ibis on DuckDB,
   twelve indicators for every note and account, per-note results written to Arrow IPC, per-account
   details to Arrow IPC and headlines to SQLite. The first-ever run (yesterday's, which reads all
