@@ -49,7 +49,6 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 DAY = date(2026, 11, 20)
 DAYS = 7

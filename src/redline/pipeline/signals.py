@@ -94,7 +94,7 @@ def lake_news(engine: Engine, lake: EventLake, days: list[LakeDay], plan: Window
     `kept_sums`, which the daily job does meanwhile —, and, at the same time on another
     connection (`Engine.beside`), the valid reports of the window and the fans of every account
     (all history's follows) with their login activity as of the day. Both read the lake days'
-    kept follows and logins (`kept_daily`: the new day's are kept first)."""
+    kept follows, logins and first reports (`kept_daily`: the new day's are kept first)."""
     daily = kept_daily(engine, lake, window.day)  # the new day's follows, logins and reports, read by both
     other = engine.beside()
     if other is engine:  # one connection: one after the other
