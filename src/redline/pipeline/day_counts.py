@@ -297,8 +297,8 @@ def _keyed_notes(path: Path, keys: NoteKeys) -> tuple[np.ndarray, pa.Table]:
 # reporter's first report of a note per reason — the window's valid reports.
 DAILY = {"follows": follow_actions, "logins": login_counts, "reports": report_actions}
 DAILY_FORMAT = 2  # 2: the reports
-# Only the follow and login events of these days are read (their row groups): many days go in one
-# query.
+# Only the follow, login and report events of these days are read (their row groups): many days go
+# in one query.
 DAILY_DIGEST_EVENTS = 100_000_000
 
 
