@@ -4,7 +4,7 @@ on SQLite and PostgreSQL; an account's history is read through the new key."""
 from datetime import date, datetime, timedelta, timezone
 
 from alembic import command
-from sqlalchemy import inspect, insert, select
+from sqlalchemy import insert, inspect, select
 
 from redline.store.database import Database, alembic_config, upgrade
 from redline.store.health import account_history
@@ -39,6 +39,9 @@ def test_health_0005_rekeys_the_headlines_and_back(database_url):
         connection.execute(insert(AccountHealthDay.__table__), rows)
     upgrade(database.engine)
     assert _layout(database) == (["day", "account_id"], set())
+    if database.dialect == "sqlite":  # the table is its key
+        with database.engine.connect() as connection:
+            assert "WITHOUT ROWID" in connection.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'health_account_days'").scalar()
     with database.session() as session:
         kept = {(row.account_id, row.day): row.health_index for row in session.scalars(select(AccountHealthDay))}
     assert kept == {(row["account_id"], row["day"]): row["health_index"] for row in rows}
