@@ -42,16 +42,16 @@ from redline.signals.expressions import (
     BASELINE_SIGNALS,
     NOTE_DERIVED,
     NOTE_SIGNALS,
+    REPORT_ACTIONS,
     Window,
     account_metrics,
     comment_stats,
     dwell_baselines,
     fan_stats,
     follow_actions,
+    in_window,
     note_metrics,
     recent_likes,
-    REPORT_ACTIONS,
-    in_window,
     report_actions,
     user_activity,
     window_reports,
@@ -112,12 +112,10 @@ def _lake_history(engine: Engine, plan: WindowPlan, daily: dict[str, dict[date, 
     # The window's reports: the kept first reports of its whole days, and those of its edge days'
     # events inside it (as the sums are added up, see `plan_window`).
     whole = [daily["reports"][lake_day.day] for lake_day in plan.ready + plan.stale]
-    actions = [daily_table(engine, "reports", whole).select(*REPORT_ACTIONS)] if whole else []
+    actions = [daily_table(engine, "reports", whole).select(*REPORT_ACTIONS)]  # (no whole day: none)
     if plan.edges:
         edges = engine.events([path for lake_day in plan.edges for path in lake_day.files])
         actions.append(report_actions(in_window(edges, window)).select(*REPORT_ACTIONS))
-    if not actions:
-        actions = [report_actions(engine.events([])).select(*REPORT_ACTIONS)]
     reports = engine.execute(window_reports(ibis.union(*actions, distinct=False) if len(actions) > 1 else actions[0], policy))
     # Fans follow from all history (each day's last follows and unfollows) and are active by
     # their logins (each day's), both kept per day.

@@ -244,7 +244,7 @@ def day_parts(
     again later. `keep`, when given, keeps the users' activity in the engine (both kinds of
     parts read it)."""
     if start is not None:
-        events = events.filter((events.ts >= _moment(start)) & (events.ts < _moment(end)))
+        events = _during(events, start, end)
     acting = _acting(events)
     activity = day_activity(acting, logins, policy, login_days)
     if keep is not None:
@@ -286,7 +286,12 @@ REPORT_ACTIONS = ("note_id", "user_id", "reason", "ts")  # what `report_actions`
 
 def in_window(events: ir.Table, window: Window) -> ir.Table:
     """The events in the metrics window."""
-    return events.filter((events.ts >= _moment(window.metrics_start)) & (events.ts < _moment(window.end)))
+    return _during(events, window.metrics_start, window.end)
+
+
+def _during(events: ir.Table, start: int, end: int) -> ir.Table:
+    """The events at or after `start` and before `end` (epoch seconds)."""
+    return events.filter((events.ts >= _moment(start)) & (events.ts < _moment(end)))
 
 
 def window_reports(actions: ir.Table, policy: Policy) -> ir.Table:
