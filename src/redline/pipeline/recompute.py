@@ -15,20 +15,18 @@ for before the job returns; an error in any of it is the run's error.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow.compute as pc
 
 from redline.health.deductions import deductions_for
 from redline.home import DataHome
 from redline.pipeline.day_counts import kept_sums
+from redline.pipeline.memory import job_memory
 from redline.pipeline.scoring import score_day
 from redline.pipeline.signals import compute_signals, lake_news, plan_lake, store_side
 from redline.pipeline.textchecks import refresh_comment_labels, refresh_note_checks
@@ -80,25 +78,6 @@ class RecomputeResult:
         }
 
 
-@contextmanager
-def _without_huge_pages() -> Iterator[None]:
-    """NumPy asks the kernel for transparent huge pages for every large array. Where the kernel
-    then compacts memory on the first touch (THP defrag `madvise`, a common default), each fresh
-    8 MB array of the daily job took milliseconds of system time: on the benchmark's machine
-    sixty million-element arrays took 1.1 s with huge pages and 0.3 s without. The job makes
-    hundreds of short-lived arrays, so it asks for ordinary pages while it runs."""
-    switch = getattr(getattr(np, "_core", None), "multiarray", None)
-    switch = getattr(switch, "_set_madvise_hugepage", None)
-    if switch is None:
-        yield
-        return
-    before = switch(False)
-    try:
-        yield
-    finally:
-        switch(before)
-
-
 def recompute(
     database: Database,
     home: DataHome,
@@ -123,7 +102,7 @@ def recompute(
         refresh_note_checks(database, policy, home=home)
         refresh_comment_labels(database, policy)
     lap("text_checks")
-    with _without_huge_pages(), without_cyclic_gc(), NoteKeys.open(note_keys_dir(home)) as keys, ThreadPoolExecutor(max_workers=4) as background:
+    with job_memory(), without_cyclic_gc(), NoteKeys.open(note_keys_dir(home)) as keys, ThreadPoolExecutor(max_workers=4) as background:
         runner = make_engine(engine) if isinstance(engine, str) else engine
         lake = EventLake.in_home(home.lake_dir)
         # The engine digests the new day and reads the window while the frames are brought up to

@@ -39,14 +39,13 @@ def _floats(table: pa.Table, name: str) -> np.ndarray:
     return pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
 
 
-def _dwell_ratio(category: pa.ChunkedArray, avg: np.ndarray, baselines: dict[str, np.ndarray], policy: Policy) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(dwell ratio, the baseline it was divided by, whether that baseline came from the data)."""
+def _dwell_ratio(category: pa.DictionaryArray, avg: np.ndarray, baselines: dict[str, np.ndarray], policy_baselines: np.ndarray, policy: Policy) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(dwell ratio, the baseline it was divided by, whether that baseline came from the data).
+    `policy_baselines`: `_policy_baselines` of `category`'s dictionary."""
     s = policy.signals
     data_mean = baselines["category_dwell_mean"]
     data_count = baselines["category_dwell_notes"]
-    categories = pc.fill_null(category, "").combine_chunks().dictionary_encode()
-    per_category = np.asarray([s.dwell_baselines.get(c, s.dwell_baselines["default"]) for c in categories.dictionary.to_pylist()] or [0.0])
-    fallback = per_category[categories.indices.to_numpy(zero_copy_only=False)] if len(category) else np.empty(0)
+    fallback = policy_baselines[pc.fill_null(category.indices, -1).to_numpy(zero_copy_only=False)]  # (no category: -1, the default)
     with np.errstate(invalid="ignore"):
         from_data = (data_count >= s.dwell_baseline_min_notes) & ~np.isnan(data_mean) & (data_mean > 0)
     baseline = np.where(from_data, data_mean, fallback)
@@ -55,17 +54,26 @@ def _dwell_ratio(category: pa.ChunkedArray, avg: np.ndarray, baselines: dict[str
     return ratio, baseline, from_data
 
 
+def _policy_baselines(categories: pa.DictionaryArray, policy: Policy) -> np.ndarray:
+    """The policy's dwell baseline of each category name in `categories`' dictionary, and last
+    the default one (for notes without a category)."""
+    s = policy.signals
+    default = s.dwell_baselines["default"]
+    return np.asarray([s.dwell_baselines.get(name, default) for name in categories.dictionary.to_pylist()] + [default], dtype=np.float64)
+
+
 # Notes are scored this many at a time, from their metrics to the stored result: each step's
 # temporaries stay in the CPU cache and in memory the allocator hands out again (a fresh
 # million-element array per step costs more in page faults than in arithmetic).
 NOTE_BLOCK = 1 << 16
 
 
-def _score_note_block(notes: pa.Table, metrics: pa.Table, baselines: dict[str, np.ndarray], fan_activity: np.ndarray, brand_points: np.ndarray, window: Window, policy: Policy) -> dict[str, np.ndarray]:
+def _score_note_block(notes: pa.Table, metrics: pa.Table, categories: pa.DictionaryArray, baselines: dict[str, np.ndarray], policy_baselines: np.ndarray,
+                      fan_activity: np.ndarray, brand_points: np.ndarray, window: Window, policy: Policy) -> dict[str, np.ndarray]:
     """What scoring a block of notes holds until its results are made (`_note_scores`): the
     derived inputs, the bonus flags, the components and indicators (`cmp_*`, `ind_*`) and the
     note's weight in its account's index."""
-    dwell_ratio, baseline, from_data = _dwell_ratio(notes.column("category"), _floats(metrics, "avg_dwell"), baselines, policy)
+    dwell_ratio, baseline, from_data = _dwell_ratio(categories, _floats(metrics, "avg_dwell"), baselines, policy_baselines, policy)
     originality = _floats(notes, "originality")
     values = {
         "originality": originality,
@@ -120,14 +128,28 @@ def _note_scores(held: dict[str, np.ndarray], policy: Policy) -> dict[str, np.nd
 NOTE_COLUMNS = ("note_id", "account_id", "category", "published_epoch", "text_chars", "has_check", "dynamic_cover", "brand_account_id")
 
 
-def _result_table(notes: pa.Table, metrics: pa.Table, scored: dict[str, np.ndarray], fan_activity: np.ndarray, brand_points: np.ndarray, policy: Policy, engine_name: str) -> pa.Table:
-    """A block of notes' stored results: the note, every metric and input, every score."""
+# What the dwell baseline of a note came from (`dwell_baseline_source`): its codes are 0 and 1.
+BASELINE_SOURCES = pa.array(["data", "policy"])
+
+
+def _labelled(codes: np.ndarray, labels: pa.Array) -> pa.DictionaryArray:
+    """A text column of few distinct values as codes into `labels`: a run's every block shares
+    the labels, and the file holds them once (as plain text, a million notes' policy version
+    alone was 22 MB to compress)."""
+    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int8, copy=False)), labels)
+
+
+def _result_table(notes: pa.Table, metrics: pa.Table, categories: pa.DictionaryArray, scored: dict[str, np.ndarray], fan_activity: np.ndarray,
+                  brand_points: np.ndarray, run_labels: dict[str, pa.Array]) -> pa.Table:
+    """A block of notes' stored results: the note, every metric and input, every score.
+    `run_labels`: the policy version and the engine, each as a one-value dictionary."""
     n = notes.num_rows
     columns: dict[str, Any] = {name: notes.column(name) for name in NOTE_COLUMNS}
+    columns["category"] = categories  # (the day's dictionary, shared by every block)
     extra = {
         "dwell_ratio": scored["dwell_ratio"],
         "dwell_baseline": scored["dwell_baseline"],
-        "dwell_baseline_source": pc.if_else(pa.array(scored["dwell_from_data"]), "data", "policy"),
+        "dwell_baseline_source": _labelled(~scored["dwell_from_data"], BASELINE_SOURCES),
         "fan_activity": fan_activity,
         "brand_linkage": brand_points,
     }
@@ -138,8 +160,8 @@ def _result_table(notes: pa.Table, metrics: pa.Table, scored: dict[str, np.ndarr
     for name, column in scored.items():
         if name not in NOTE_BLOCK_INPUTS:
             columns[name] = column
-    columns["policy_version"] = _same(policy.version, n, pa.string())
-    columns["engine"] = _same(engine_name, n, pa.string())
+    for name, labels in run_labels.items():
+        columns[name] = _labelled(np.zeros(n, np.int8), labels)
     return pa.table({name: _nan_as_null(value) if isinstance(value, np.ndarray) else value for name, value in columns.items()})
 
 
@@ -198,14 +220,17 @@ def score_day(
         brand_ids = brands.to_pylist()
         brand_points = np.asarray([deductions.get(b, (0.0, []))[0] if b else np.nan for b in brand_ids], dtype=np.float64)
 
+    categories = signals.categories
+    policy_baselines = _policy_baselines(categories, policy)
+    run_labels = {"policy_version": pa.array([policy.version]), "engine": pa.array([engine_name])}
     starts = list(range(0, max(n, 1), NOTE_BLOCK))
     held: dict[str, np.ndarray] = {}
 
     def score(start: int) -> None:
         stop = min(n, start + NOTE_BLOCK)
         scored = _score_note_block(
-            notes.slice(start, stop - start), signals.metrics.slice(start, stop - start),
-            {name: values[start:stop] for name, values in signals.baselines.items()},
+            notes.slice(start, stop - start), signals.metrics.slice(start, stop - start), categories.slice(start, stop - start),
+            {name: values[start:stop] for name, values in signals.baselines.items()}, policy_baselines,
             note_fan_activity[start:stop], brand_points[start:stop], window, policy,
         )
         if not held:  # the first block, alone: it names the columns
@@ -237,8 +262,8 @@ def score_day(
     def result(start: int) -> pa.Table:
         stop = min(n, start + NOTE_BLOCK)
         scored = _note_scores({name: values[start:stop] for name, values in held.items()}, policy)
-        return _result_table(notes.slice(start, stop - start), signals.metrics.slice(start, stop - start), scored,
-                             note_fan_activity[start:stop], brand_points[start:stop], policy, engine_name)
+        return _result_table(notes.slice(start, stop - start), signals.metrics.slice(start, stop - start), categories.slice(start, stop - start), scored,
+                             note_fan_activity[start:stop], brand_points[start:stop], run_labels)
 
     return DayScores(n, account_results, lambda: _in_order(result, starts))
 

@@ -149,6 +149,7 @@ class StoreSide:
     note_keys: np.ndarray
     note_account: np.ndarray  # each note's position in `accounts` (-1: an account not scored)
     interests: tuple[pa.Array, np.ndarray]  # interest_share of the notes
+    categories: pa.DictionaryArray  # each note's category, its distinct names hashed once
     category: np.ndarray  # a code per note for its category (-1: none)
 
 
@@ -165,7 +166,7 @@ def store_side(inputs: dict[str, pa.Table], keys: NoteKeys) -> StoreSide:
     category = notes.column("category").combine_chunks().dictionary_encode()  # the million names hashed once
     shares = interest_share(category, note_account, accounts.num_rows, interests, positions(interests.column("account_id"), accounts.column("account_id")))
     codes = pc.fill_null(category.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return StoreSide(notes, accounts, inputs["comments"], note_keys, note_account, shares, codes)
+    return StoreSide(notes, accounts, inputs["comments"], note_keys, note_account, shares, category, codes)
 
 
 @dataclass
@@ -177,6 +178,7 @@ class DaySignals:
     note_account: np.ndarray  # each note's position in `accounts` (-1: an account not scored)
     baselines: dict[str, np.ndarray]  # BASELINE_SIGNALS per note, by its category
     accounts: pa.Table  # the account metrics, in the order of account_id
+    categories: pa.DictionaryArray  # each note's category (`StoreSide.categories`)
 
     def note_metrics(self) -> pa.Table:
         """Every note's NOTE_SIGNALS and BASELINE_SIGNALS in one table."""
@@ -208,7 +210,7 @@ def compute_signals(engine: Engine, side: LakeSide, store: StoreSide, keys: Note
     })), window))
     lined_accounts = account_inputs(accounts, [side.fans, side.sums.accounts], recent, recent.column("account").to_numpy())
     account_table = engine.execute(account_metrics(engine.table(lined_accounts), policy)).sort_by("account_id")
-    return DaySignals(notes, metrics, store.note_account, note_baselines, account_table)
+    return DaySignals(notes, metrics, store.note_account, note_baselines, account_table, store.categories)
 
 
 def _take_floats(values: pa.ChunkedArray, at: np.ndarray) -> np.ndarray:
