@@ -237,6 +237,19 @@ def remove_added_notes(home: Path) -> None:
         connection.execute("DELETE FROM notes WHERE id LIKE 'new%'")
 
 
+def remove_results(home: Path, days: list[date]) -> None:
+    """Take out what an earlier run stored for `days` (account headlines, note and account
+    results), so that a kept home is measured computing new days, as production does (a day
+    computed again also deletes its earlier results first)."""
+    from redline.store.health import account_results_dir, note_results_dir
+
+    with sqlite3.connect(home / "redline.sqlite3") as connection:
+        connection.executemany("DELETE FROM health_account_days WHERE day = ?", [(day.isoformat(),) for day in days])
+    for day in days:
+        for directory in (note_results_dir(home), account_results_dir(home)):
+            shutil.rmtree(directory / f"day={day.isoformat()}", ignore_errors=True)
+
+
 def recompute_phase(home: Path, engine: str) -> dict:
     """The daily job of DAY as it runs in production: yesterday's job has run (untimed here; it
     left the note frame in the data home), today's new notes arrived, then DAY is recomputed.
@@ -265,6 +278,7 @@ def recompute_phase(home: Path, engine: str) -> dict:
     # The first-ever run starts with no columnar copy of the notes or accounts, no note keys and
     # no kept day parts.
     remove_added_notes(home)
+    remove_results(home, [DAY - timedelta(days=1), DAY])
     note_frame.frame_path(data_home.root).unlink(missing_ok=True)
     account_frame.frame_path(data_home.root).unlink(missing_ok=True)
     shutil.rmtree(note_keys_dir(data_home), ignore_errors=True)

@@ -302,18 +302,19 @@ DAILY_FORMAT = 2  # 2: the reports
 DAILY_DIGEST_EVENTS = 100_000_000
 
 
-def kept_daily(engine: Engine, lake: EventLake, through: date) -> dict[str, dict[date, Path]]:
-    """Every lake day's DAILY files up to `through` (kind → day → path), computed now for the
-    days whose files are missing or no longer match the day's files: later days then read a
-    few small files instead of every lake file's follow and login events. Only the lake's
+def kept_daily(engine: Engine, lake: EventLake, through: date, kinds: tuple[str, ...] = tuple(DAILY)) -> dict[str, dict[date, Path]]:
+    """Every lake day's DAILY files of `kinds` up to `through` (kind → day → path), computed
+    now for the days whose files are missing or no longer match the day's files: later days then
+    read a few small files instead of every lake file's follow and login events. Only the lake's
     listing is read for the days already kept (no Parquet footer)."""
     days = [day for day in lake.days() if day <= through]
-    paths = {name: {day: counts_dir(lake) / f"day={day.isoformat()}" / f"{name}.parquet" for day in days} for name in DAILY}
+    paths = {name: {day: counts_dir(lake) / f"day={day.isoformat()}" / f"{name}.parquet" for day in days} for name in kinds}
     wanted = {day: {"format": DAILY_FORMAT, "files": _described(lake.files(day, day))} for day in days}
-    stale = [day for day in days if any(_stored_key(paths[name][day]) != wanted[day] for name in DAILY)]
+    stale = [day for day in days if any(_stored_key(paths[name][day]) != wanted[day] for name in kinds)]
     for chunk in _chunks([lake_day for day in stale for lake_day in lake_days(lake, day, day)], DAILY_DIGEST_EVENTS):
         dated = _dated(engine, chunk)
-        for name, expression in DAILY.items():
+        for name in kinds:
+            expression = DAILY[name]
             _write_days(engine.execute(expression(dated)), [lake_day.day for lake_day in chunk], paths[name].__getitem__,
                         lambda day: {METADATA_KEY: json.dumps(wanted[day]).encode()})
     return paths

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from redline.pipeline.day_counts import (
+    DAILY,
     LakeDay,
     WindowPlan,
     WindowSums,
@@ -94,17 +95,22 @@ def lake_news(engine: Engine, lake: EventLake, days: list[LakeDay], plan: Window
     `kept_sums`, which the daily job does meanwhile —, and, at the same time on another
     connection (`Engine.beside`), the valid reports of the window and the fans of every account
     (all history's follows) with their login activity as of the day. Both read the lake days'
-    kept follows, logins and first reports (`kept_daily`: the new day's are kept first)."""
-    daily = kept_daily(engine, lake, window.day)  # the new day's follows, logins and reports, read by both
+    kept follows, logins and first reports (`kept_daily`: the new day's are kept first, its
+    logins before either starts, its follows and reports by the connection that reads them)."""
+    logins = kept_daily(engine, lake, window.day, ("logins",))  # read by both
+    history_kinds = tuple(name for name in DAILY if name != "logins")
     other = engine.beside()
     if other is engine:  # one connection: one after the other
-        sums = new_sums(engine, lake, plan, window, policy, keys, daily["logins"])
-        reports, fans = _lake_history(engine, plan, daily, window, policy)
+        sums = new_sums(engine, lake, plan, window, policy, keys, logins["logins"])
+        reports, fans = _lake_history(engine, plan, {**logins, **kept_daily(engine, lake, window.day, history_kinds)}, window, policy)
     else:
+        def history() -> tuple[pa.Table, pa.Table]:
+            return _lake_history(other, plan, {**logins, **kept_daily(other, lake, window.day, history_kinds)}, window, policy)
+
         with ThreadPoolExecutor(max_workers=1) as beside:
-            history = beside.submit(_lake_history, other, plan, daily, window, policy)
-            sums = new_sums(engine, lake, plan, window, policy, keys, daily["logins"])
-            reports, fans = history.result()
+            history_done = beside.submit(history)
+            sums = new_sums(engine, lake, plan, window, policy, keys, logins["logins"])
+            reports, fans = history_done.result()
     return LakeSide(sums, reports, fans, sum(lake_day.rows for lake_day in days))
 
 

@@ -167,12 +167,11 @@ def day_activity(acting: ir.Table, logins: ir.Table, policy: Policy, login_days:
     any login (else read from `logins`: a second pass over them)."""
     span = ibis.interval(days=policy.signals.inactive_days - 1)
     pairs = acting.select("user_id", "day").distinct()
-    # Only the logins of the users asked about: most users who log in neither engage nor follow.
-    asked = logins.filter(logins.user_id.isin(pairs.user_id))
-    user_days = asked.select("user_id", login_day=asked.day).distinct()
-    seen = pairs.join(
-        user_days, (pairs.user_id == user_days.user_id) & (user_days.login_day <= pairs.day) & (user_days.login_day >= pairs.day - span)
-    ).select(pairs.user_id, pairs.day).distinct().mutate(seen=ibis.literal(1))
+    # A semi-join: each pair once, however many days of the window the user logged in on (no
+    # distinct rows of all the users' logins to make first).
+    seen = pairs.semi_join(
+        logins, (pairs.user_id == logins.user_id) & (logins.day <= pairs.day) & (logins.day >= pairs.day - span)
+    ).mutate(seen=ibis.literal(1))
     if login_days is None:
         any_login = logins.select(login_day=logins.day).distinct()
     else:
