@@ -63,6 +63,31 @@ def test_recompute_stores_each_day_and_keeps_history(database, home, policy, com
     assert [h.health_index for h in account_history(database, "acct0001")][-1] == pytest.approx(history[-1].health_index)
 
 
+def test_note_results_written_in_blocks_read_back_as_text(database, home, policy, community, monkeypatch):
+    """The few-valued texts of the note results are stored as dictionaries shared by every
+    block of a run (an IPC file holds one dictionary per column): read back, they are the
+    notes' own strings."""
+    import pyarrow as pa
+
+    from redline.pipeline import scoring
+    from redline.store.health import note_results_file, read_note_results
+
+    monkeypatch.setattr(scoring, "NOTE_BLOCK", 3)  # several blocks even for a few notes
+    community, paths = community
+    _load(database, home, policy, paths)
+    result = recompute(database, home, LAST, policy)
+    assert result.notes > 3 * 2
+    table = read_note_results(note_results_file(home.root, LAST))
+    for name in ("category", "dwell_baseline_source", "policy_version", "engine"):
+        assert pa.types.is_dictionary(table.schema.field(name).type)
+    rows = table.to_pylist()
+    assert {row["policy_version"] for row in rows} == {policy.version}
+    assert {row["engine"] for row in rows} == {"duckdb"}
+    assert {row["dwell_baseline_source"] for row in rows} <= {"data", "policy"}
+    categories = {note["id"]: note.get("category") or None for note in community.notes}
+    assert {row["note_id"]: row["category"] for row in rows} == {row["note_id"]: categories[row["note_id"]] for row in rows}
+
+
 def test_explanations_read_back_from_storage(database, home, policy, community):
     community, paths = community
     _load(database, home, policy, paths)
