@@ -4,7 +4,9 @@ The job makes and drops hundreds of arrays of a few megabytes (a million notes' 
 of notes' results). Each page the system hands out afresh is a page fault and a page cleared: on
 the benchmark's machine a quarter of the job's CPU time went to the kernel doing that. While the
 job runs (`job_memory`), NumPy asks for ordinary pages, and memory the job frees stays with the
-process to be handed out again; afterwards both are as they were and the free memory is returned.
+process to be handed out again; afterwards NumPy's setting is as it was, glibc's thresholds are
+back at their starting values (fixed there: glibc no longer raises them as blocks are freed) and
+the free memory is returned.
 """
 
 from __future__ import annotations
