@@ -100,15 +100,16 @@ def lake_news(engine: Engine, lake: EventLake, days: list[LakeDay], plan: Window
     logins = kept_daily(engine, lake, window.day, ("logins",))  # read by both
     history_kinds = tuple(name for name in DAILY if name != "logins")
     other = engine.beside()
+
+    def history(on: Engine) -> tuple[pa.Table, pa.Table]:
+        return _lake_history(on, plan, {**logins, **kept_daily(on, lake, window.day, history_kinds)}, window, policy)
+
     if other is engine:  # one connection: one after the other
         sums = new_sums(engine, lake, plan, window, policy, keys, logins["logins"])
-        reports, fans = _lake_history(engine, plan, {**logins, **kept_daily(engine, lake, window.day, history_kinds)}, window, policy)
+        reports, fans = history(engine)
     else:
-        def history() -> tuple[pa.Table, pa.Table]:
-            return _lake_history(other, plan, {**logins, **kept_daily(other, lake, window.day, history_kinds)}, window, policy)
-
         with ThreadPoolExecutor(max_workers=1) as beside:
-            history_done = beside.submit(history)
+            history_done = beside.submit(history, other)
             sums = new_sums(engine, lake, plan, window, policy, keys, logins["logins"])
             reports, fans = history_done.result()
     return LakeSide(sums, reports, fans, sum(lake_day.rows for lake_day in days))
@@ -156,7 +157,6 @@ class StoreSide:
     note_account: np.ndarray  # each note's position in `accounts` (-1: an account not scored)
     interests: tuple[pa.Array, np.ndarray]  # interest_share of the notes
     categories: pa.DictionaryArray  # each note's category, its distinct names hashed once
-    category: np.ndarray  # a code per note for its category (-1: none)
 
 
 def store_side(inputs: dict[str, pa.Table], keys: NoteKeys) -> StoreSide:
@@ -171,8 +171,7 @@ def store_side(inputs: dict[str, pa.Table], keys: NoteKeys) -> StoreSide:
     note_account = positions(notes.column("account_id"), accounts.column("account_id"))
     category = notes.column("category").combine_chunks().dictionary_encode()  # the million names hashed once
     shares = interest_share(category, note_account, accounts.num_rows, interests, positions(interests.column("account_id"), accounts.column("account_id")))
-    codes = pc.fill_null(category.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return StoreSide(notes, accounts, inputs["comments"], note_keys, note_account, shares, category, codes)
+    return StoreSide(notes, accounts, inputs["comments"], note_keys, note_account, shares, category)
 
 
 @dataclass
@@ -206,9 +205,10 @@ def compute_signals(engine: Engine, side: LakeSide, store: StoreSide, keys: Note
     derived = _in_row_order(engine.execute(note_metrics(engine.table(lined), policy)), n)
     metrics = pa.table({name: (derived if name in NOTE_DERIVED else lined).column(name) for name in NOTE_SIGNALS})
 
-    # Each category's dwell baseline (a NULL category is a group of its own), grouped by code.
-    baselines = engine.execute(dwell_baselines(engine.table(pa.table({"category": store.category, "avg_dwell": metrics.column("avg_dwell")}))))
-    at = positions(pa.array(store.category), baselines.column("category"))
+    # Each category's dwell baseline (a NULL category is a group of its own, -1), grouped by code.
+    codes = pc.fill_null(store.categories.indices, -1)
+    baselines = engine.execute(dwell_baselines(engine.table(pa.table({"category": codes, "avg_dwell": metrics.column("avg_dwell")}))))
+    at = positions(codes, baselines.column("category"))
     note_baselines = {name: _take_floats(baselines.column(name), at) for name in BASELINE_SIGNALS}
 
     recent = engine.execute(recent_likes(engine.table(pa.table({
