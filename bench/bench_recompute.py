@@ -46,6 +46,7 @@ from datetime import date, datetime, time as dtime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import redline  # noqa: F401 - first, as the `redline` command loads it: it picks Arrow's allocator before PyArrow loads
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc

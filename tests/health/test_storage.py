@@ -219,6 +219,30 @@ def test_headline_rows_are_stored_as_given_whatever_the_run_wrote_in_them(databa
         assert sorted(session.scalars(select(AccountHealthDay.policy_version).where(AccountHealthDay.day == LAST))) == ["v1", "v2"]
 
 
+def test_headline_rows_written_several_to_a_statement_keep_each_rows_values(database, monkeypatch):
+    """On SQLite the rows go several to a statement; a last statement with fewer rows, and every
+    value in its own row and column, whatever the statement it went in."""
+    from datetime import datetime, timezone
+
+    import pyarrow as pa
+
+    import redline.store.health as health
+
+    monkeypatch.setattr(health, "HEADLINE_ROWS_PER_STATEMENT", 2)
+    n = 5
+    health.save_account_days(database, LAST, pa.table({
+        "account_id": [f"y{i}" for i in range(n)], "day": pa.array([LAST] * n, pa.date32()),
+        "health_index": [10.0 * i for i in range(n)], "index_before_deductions": [None, 1.5, None, 3.5, 4.5], "deductions": [0.5 * i for i in range(n)],
+        "quality": [1.0 + i for i in range(n)], "compliance": [2.0 + i for i in range(n)], "feedback": [3.0 + i for i in range(n)],
+        "coverage": [0.1 * i for i in range(n)], "notes": pa.array(range(n), pa.int64()), "policy_version": ["v"] * n, "engine": ["duckdb"] * n,
+        "computed_at": pa.array([datetime(2026, 11, 21, tzinfo=timezone.utc)] * n, pa.timestamp("us", tz="UTC")),
+    }))
+    with database.session() as session:
+        rows = sorted(session.scalars(select(AccountHealthDay).where(AccountHealthDay.day == LAST)), key=lambda r: r.account_id)
+    assert [(r.account_id, r.health_index, r.index_before_deductions, r.deductions, r.quality, r.compliance, r.feedback, r.coverage, r.notes) for r in rows] == [
+        (f"y{i}", 10.0 * i, [None, 1.5, None, 3.5, 4.5][i], 0.5 * i, 1.0 + i, 2.0 + i, 3.0 + i, 0.1 * i, i) for i in range(n)]
+
+
 def test_note_results_replace_a_day_only_when_all_of_them_are_written(home):
     import pyarrow as pa
 

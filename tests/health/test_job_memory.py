@@ -1,0 +1,32 @@
+"""How the daily job's process asks for memory (pipeline/memory.py, redline/__init__.py)."""
+
+import subprocess
+import sys
+
+import pyarrow as pa
+
+
+def test_redline_loaded_first_gives_arrow_the_c_librarys_allocator_unless_told_otherwise():
+    def backend(code: str, env: dict[str, str] | None = None) -> str:
+        import os
+
+        environment = {key: value for key, value in os.environ.items() if key != "ARROW_DEFAULT_MEMORY_POOL"}
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**environment, **(env or {})}, check=True)
+        return result.stdout.strip()
+
+    assert backend("import redline, pyarrow; print(pyarrow.default_memory_pool().backend_name)") == "system"
+    assert backend("import redline, pyarrow; print(pyarrow.default_memory_pool().backend_name)", {"ARROW_DEFAULT_MEMORY_POOL": "jemalloc"}) == "jemalloc"
+
+
+def test_the_job_uses_the_system_pool_and_sets_the_pool_back_after():
+    from redline.pipeline import memory
+
+    before = pa.default_memory_pool()
+    with memory.job_memory():
+        assert pa.default_memory_pool().backend_name == ("system" if memory._glibc() else before.backend_name)
+        with memory.job_memory():  # jobs at the same time: the last to end sets it back
+            pass
+        assert pa.default_memory_pool().backend_name == ("system" if memory._glibc() else before.backend_name)
+        kept = pa.array(range(1000))
+    assert pa.default_memory_pool().backend_name == before.backend_name
+    assert kept.sum().as_py() == 499_500  # made in the job's pool, still readable after
