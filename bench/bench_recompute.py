@@ -24,9 +24,14 @@ Measured, each in its own subprocess (so peak memory is per phase):
 - spark (optional, `--spark`): the same recompute with `engine="spark"` (local[2]); its time
   includes starting the Spark session, reported separately.
 
+Each recompute is taken against the mean of a bare run just before and one just after it. The
+shared machines this runs on vary by ±15 % from one run to the next, so `--rounds N` recomputes
+N times (each round from the same starting state, a bare run between each) and shows the round
+with the median ratio, after listing all of them.
+
 Target: recompute ≤ 3 × bare, peak memory ≤ 4 GB.
 
-    nice uv run --all-extras python bench/bench_recompute.py --events 20000000 --notes 1000000 --accounts 100000 --spark
+    nice uv run --all-extras python bench/bench_recompute.py --events 20000000 --notes 1000000 --accounts 100000 --rounds 5 --spark
     uv run python bench/bench_recompute.py --events 1000000 --notes 50000 --accounts 5000   # quick
 """
 
@@ -310,6 +315,7 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--spark", action="store_true", help="also run the Spark engine")
     parser.add_argument("--keep", type=Path, help="keep (or reuse) the generated data home here")
+    parser.add_argument("--rounds", type=int, default=1, help="recompute this many times, a bare run between each; the median round is shown")
     parser.add_argument("--phase", choices=["generate", "bare", "duckdb", "spark"], help=argparse.SUPPRESS)
     parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -333,18 +339,27 @@ def main() -> None:
             print(f"generating {args.events:,} events, {args.notes:,} notes, {args.accounts:,} accounts in {home} …", flush=True)
             gen = _child(["--phase", "generate", "--home", str(home), "--events", str(args.events), "--notes", str(args.notes), "--accounts", str(args.accounts)])
             print(f"  generated in {gen['seconds']:.1f} s", flush=True)
-        # The bare runs before and after the recompute; the ratio is taken against their mean, so
-        # a change of the shared machine's load during the run shows rather than skews it.
-        results = {"bare DuckDB SQL, before": _child(["--phase", "bare", "--home", str(home)])}
-        results["redline recompute (duckdb)"] = _child(["--phase", "duckdb", "--home", str(home)])
-        results["bare DuckDB SQL, after"] = _child(["--phase", "bare", "--home", str(home)])
-        if args.spark:
-            results["redline recompute (spark local[2])"] = _child(["--phase", "spark", "--home", str(home)])
+        # The bare runs before and after each recompute; a round's ratio is taken against the
+        # mean of the two, so a change of the shared machine's load during the run shows rather
+        # than skews it. With several rounds, the bare runs between them serve both neighbours.
+        bares = [_child(["--phase", "bare", "--home", str(home)])]
+        rounds = []
+        for _ in range(args.rounds):
+            rounds.append(_child(["--phase", "duckdb", "--home", str(home)]))
+            bares.append(_child(["--phase", "bare", "--home", str(home)]))
+        spark = _child(["--phase", "spark", "--home", str(home)]) if args.spark else None
     finally:
         if args.keep is None:
             shutil.rmtree(home, ignore_errors=True)
-    base = (results["bare DuckDB SQL, before"]["seconds"] + results["bare DuckDB SQL, after"]["seconds"]) / 2
-    print(f"\n{args.events:,} events · {args.notes:,} notes · {args.accounts:,} accounts · {os.cpu_count()} CPUs · × bare = against the mean bare, {base:.2f} s")
+    ratios = [result["seconds"] / ((before["seconds"] + after["seconds"]) / 2) for result, before, after in zip(rounds, bares, bares[1:])]
+    middle = sorted(range(len(rounds)), key=lambda i: ratios[i])[len(rounds) // 2]  # the median round
+    base = (bares[middle]["seconds"] + bares[middle + 1]["seconds"]) / 2
+    print(f"\n{args.events:,} events · {args.notes:,} notes · {args.accounts:,} accounts · {os.cpu_count()} CPUs · × bare = against the mean of the bare runs before and after")
+    if len(rounds) > 1:
+        print("rounds (recompute s · × bare): " + " | ".join(f"{r['seconds']:.2f} · {ratio:.2f}" for r, ratio in zip(rounds, ratios)) + f"; the median round, {middle + 1}:")
+    results = {"bare DuckDB SQL, before": bares[middle], "redline recompute (duckdb)": rounds[middle], "bare DuckDB SQL, after": bares[middle + 1]}
+    if spark is not None:
+        results["redline recompute (spark local[2])"] = spark
     print(f"{'run':<38} {'seconds':>9} {'× bare':>8} {'peak MB':>9}")
     for name, result in results.items():
         print(f"{name:<38} {result['seconds']:>9.2f} {result['seconds'] / base:>8.2f} {result['peak_mb']:>9.0f}")
@@ -355,7 +370,6 @@ def main() -> None:
         if "timings" in result:
             extra = f", Spark session start {result['session_seconds']:.1f} s" if "session_seconds" in result else ""
             print(f"  {name}: {result['timings']}{extra}")
-
 
 if __name__ == "__main__":
     main()
