@@ -63,21 +63,3 @@ def test_keys_in_order_read_the_sums_themselves_others_a_copy():
     assert shuffled["reads"].tolist() == [3, 1, 2] and not np.shares_memory(shuffled["reads"], sums.columns["reads"])
     beyond = sums.at(np.arange(5))  # keys newer than the sums read 0
     assert beyond["reads"].tolist() == [1, 2, 3, 0, 0]
-
-
-def test_first_rows_by_table_and_by_hash_agree_with_positions():
-    """The first row holding each asked code: the same from the table of every code as from a
-    hash (codes repeated, codes never asked, -1 for none asked)."""
-    import numpy as np
-    import pyarrow as pa
-
-    from redline.signals.assembly import _first_rows, positions
-
-    rng = np.random.default_rng(7)
-    codes = rng.integers(0, 5_000, 2_000)
-    asked = np.where(rng.random(10_000) < 0.2, -1, rng.integers(0, 5_000, 10_000))
-    expected = positions(pa.array(asked), pa.array(codes))
-    assert np.array_equal(_first_rows(asked, codes, 5_000), expected)  # as a table
-    assert np.array_equal(_first_rows(asked, codes, 10**9), expected)  # too wide for one: hashed
-    assert _first_rows(np.array([-1, 3, 5, 4]), np.array([5, 3, 3, 5]), 6).tolist() == [-1, 1, 0, -1]
-    assert _first_rows(np.array([2, -1]), np.empty(0, np.int64), 4).tolist() == [-1, -1]

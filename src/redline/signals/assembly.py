@@ -209,22 +209,10 @@ def interest_share(category: pa.DictionaryArray, note_account: np.ndarray, accou
     indices = pc.fill_null(category.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
     note_code = np.where(indices >= 0, name_code[np.maximum(indices, 0)] if len(name_code) else -1, -1)
     wanted = np.where((note_account >= 0) & (note_code >= 0), note_account * width + note_code, -1)
-    at = _first_rows(wanted, pairs, accounts * width)  # the first row of an (account, interest) pair
+    at = positions(pa.array(wanted), pa.array(pairs))  # the first row of an (account, interest) pair
     found = at >= 0
     values = np.where(found, shares[np.maximum(at, 0)] if len(shares) else 0.0, np.nan)
     return pa.array(values, mask=~found | np.isnan(values)), has_interests
-
-
-def _first_rows(asked: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:
-    """For each asked code (-1: none), the first row of `codes` holding it (-1 where none); codes
-    lie in [0, size). A gather from a table of every code when that table is not much larger
-    than the rows (a million notes' codes hashed took ten times as long), else a hash."""
-    if size > 8 * (len(asked) + len(codes)):
-        return positions(pa.array(asked), pa.array(codes))
-    distinct, first = np.unique(codes, return_index=True)
-    row_of = np.full(size + 1, -1, dtype=np.int64)  # the last entry answers the codes not asked (-1)
-    row_of[distinct] = first
-    return row_of[np.where(asked >= 0, asked, size)]
 
 
 def account_inputs(accounts: pa.Table, per_account: list[pa.Table], recent: pa.Table, recent_account: np.ndarray) -> pa.Table:
