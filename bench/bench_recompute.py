@@ -371,5 +371,6 @@ def main() -> None:
             extra = f", Spark session start {result['session_seconds']:.1f} s" if "session_seconds" in result else ""
             print(f"  {name}: {result['timings']}{extra}")
 
+
 if __name__ == "__main__":
     main()

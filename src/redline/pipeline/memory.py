@@ -10,7 +10,7 @@ there: glibc no longer raises them as blocks are freed) and the free memory is r
 
 Arrow's own default allocator (mimalloc) gives freed pages back to the system after a few
 milliseconds and takes fresh ones (huge pages, each cleared whole) for the next block: with
-glibc's kept heap instead the daily run took 15–20 % less time. `redline/__init__.py` makes
+glibc's kept heap instead the daily run, in a process of its own, took about 15 % less time. `redline/__init__.py` makes
 glibc Arrow's default for the whole process where it can (before PyArrow loads: Arrow's IPC
 writers and dataset readers allocate from that default, not from the pool set here).
 """
@@ -80,12 +80,11 @@ def _heap_kept() -> Iterator[None]:
     Raised for the job, a freed array's pages serve the next one; Arrow's arrays made from
     Python come from the same heap (its system pool). (Jobs running at the same time share the
     raised thresholds and the pool; the last to end sets them back.)"""
-    global _heap_users
+    global _heap_users, _arrow_pool_before
     libc = _glibc()
     if libc is None:
         yield
         return
-    global _arrow_pool_before
     with _HEAP_LOCK:
         if _heap_users == 0:
             libc.mallopt(M_MMAP_THRESHOLD, KEPT_MMAP_THRESHOLD)

@@ -270,8 +270,9 @@ def save_account_days(database: Database, day: date, results: pa.Table) -> None:
             cursor.execute("PRAGMA synchronous=NORMAL")
             restore = f"PRAGMA synchronous={int(synchronous)}"
             cursor.execute("DELETE FROM health_account_days WHERE day = ?", (day.isoformat(),))
-            # Many rows per statement: a statement run per row (`executemany`) cost a third more,
-            # and each run lets go of the interpreter and takes it back from the job's other threads.
+            # Many rows per statement: a statement run per row (`executemany`) took 40 % longer or
+            # more, and each run lets go of the interpreter and takes it back from the job's other
+            # threads.
             width = len(bound)  # (the account id at least)
             per_statement = max(1, min(HEADLINE_ROWS_PER_STATEMENT, _variable_limit(raw) // width))
             values = _interleaved([column.to_pylist() for _, column in bound])
