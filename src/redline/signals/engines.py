@@ -8,7 +8,6 @@ by the whole process (starting one costs seconds).
 from __future__ import annotations
 
 import itertools
-import os
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -76,13 +75,8 @@ class DuckDBEngine:
         self.con = ibis.duckdb.connect(**config)
 
     def beside(self) -> "DuckDBEngine":
-        # A connection runs one query at a time: another in-memory database, the same memory
-        # limit. Its queries run beside this one's (in the daily job, beside the digest of the
-        # new day, the longest): with half the threads, the two together do not overcommit the
-        # cores (on two cores, one thread here: the daily run's median 2.69 → 2.58 s over six
-        # rounds in fresh processes, less CPU in five of them).
-        threads, memory_limit = self._settings
-        return DuckDBEngine(max(1, (threads or os.cpu_count() or 1) // 2), memory_limit)
+        # A connection runs one query at a time: another in-memory database, same settings.
+        return DuckDBEngine(*self._settings)
 
     def events(self, files: list[Path]) -> ir.Table:
         if not files:
