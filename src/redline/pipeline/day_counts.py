@@ -305,8 +305,8 @@ DAILY_DIGEST_EVENTS = 100_000_000
 def kept_daily(engine: Engine, lake: EventLake, through: date, kinds: tuple[str, ...] = tuple(DAILY)) -> dict[str, dict[date, Path]]:
     """Every lake day's DAILY files of `kinds` up to `through` (kind → day → path), computed
     now for the days whose files are missing or no longer match the day's files: later days then
-    read a few small files instead of every lake file's follow and login events. Only the lake's
-    listing is read for the days already kept (no Parquet footer)."""
+    read a few small files instead of every lake file's follow, login and report events. Only the
+    lake's listing is read for the days already kept (no Parquet footer)."""
     days = [day for day in lake.days() if day <= through]
     paths = {name: {day: counts_dir(lake) / f"day={day.isoformat()}" / f"{name}.parquet" for day in days} for name in kinds}
     wanted = {day: {"format": DAILY_FORMAT, "files": _described(lake.files(day, day))} for day in days}

@@ -10,9 +10,10 @@ there: glibc no longer raises them as blocks are freed) and the free memory is r
 
 Arrow's own default allocator (mimalloc) gives freed pages back to the system after a few
 milliseconds and takes fresh ones (huge pages, each cleared whole) for the next block: with
-glibc's kept heap instead the daily run, in a process of its own, took about 15 % less time. `redline/__init__.py` makes
-glibc Arrow's default for the whole process where it can (before PyArrow loads: Arrow's IPC
-writers and dataset readers allocate from that default, not from the pool set here).
+glibc's kept heap instead the daily run, in a process of its own, took about 15 % less time.
+`redline/__init__.py` makes glibc Arrow's default for the whole process where it can (before
+PyArrow loads: Arrow's IPC writers and dataset readers allocate from that default, not from the
+pool set here).
 """
 
 from __future__ import annotations
