@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from redline.signals.assembly import KeyedSums, positions
+from redline.signals.assembly import NARROW_COUNTS, KeyedSums, positions
 
 
 def _part(counts: list[int], amounts: list[float | None]) -> pa.Table:
@@ -30,7 +30,28 @@ def test_sums_of_different_lengths_add_and_keys_beyond_them_read_zero():
     at = short.at(np.array([2, 0, 7, -1]))
     assert at["reads"].tolist() == [4, 1, 0, 0] and at["order_amount"].tolist() == [2.0, 1.0, 0.0, 0.0]
     nothing = KeyedSums.add_up([], size=2, names=("reads", "order_amount")).columns
-    assert nothing["reads"].dtype == np.int64 and nothing["order_amount"].dtype == np.float64
+    assert nothing["reads"].dtype == np.int32 and nothing["order_amount"].dtype == np.float64  # small counts: 32 bits
+
+
+def test_counts_stay_32_bit_while_they_fit_and_widen_before_an_addition_could_overflow():
+    near = NARROW_COUNTS - 10
+    sums = KeyedSums.add_up([(np.array([0, 1]), _part([near, 3], [1.0, 2.0]))], size=2, names=("reads", "order_amount"))
+    assert sums.columns["reads"].dtype == np.int32 and sums.bound == near + 3
+    # A day's sparse parts whose totals would take a key past the limit: the sums become 64-bit
+    # first, then add exactly (32 bits would have wrapped around).
+    day = KeyedSums.of_parts([(np.array([0, 0]), _part([2**31 - 1, 2**31 - 1], [None, None]))], names=("reads", "order_amount"))
+    assert day.columns["reads"].dtype == np.int64
+    sums += day
+    assert sums.columns["reads"].dtype == np.int64
+    assert sums.columns["reads"].tolist() == [near + 2 * (2**31 - 1), 3]
+    # Small sparse parts are 32-bit, and add to 32-bit sums as they are.
+    small = KeyedSums.add_up([(np.array([0]), _part([1], [1.0]))], size=1, names=("reads", "order_amount"))
+    small += KeyedSums.of_parts([(np.array([0, 0]), _part([2, 3], [0.5, None]))], names=("reads", "order_amount"))
+    assert small.columns["reads"].dtype == np.int32 and small.columns["reads"].tolist() == [6]
+    assert small.columns["order_amount"].tolist() == [1.5]
+    # Parts too large from the start are added up in 64 bits.
+    large = KeyedSums.add_up([(np.array([0]), _part([NARROW_COUNTS + 1], [None]))], size=1, names=("reads", "order_amount"))
+    assert large.columns["reads"].dtype == np.int64
 
 
 @pytest.mark.parametrize("among", [["b", "a"], []])

@@ -86,6 +86,9 @@ def test_note_results_written_in_blocks_read_back_as_text(database, home, policy
     assert {row["dwell_baseline_source"] for row in rows} <= {"data", "policy"}
     categories = {note["id"]: note.get("category") or None for note in community.notes}
     assert {row["note_id"]: row["category"] for row in rows} == {row["note_id"]: categories[row["note_id"]] for row in rows}
+    # Counts are stored 64-bit whatever the width the window's sums were added up in.
+    for name in ("impressions", "reads", "likes", "engagement", "valid_reports"):
+        assert table.schema.field(name).type == pa.int64(), name
 
 
 def test_explanations_read_back_from_storage(database, home, policy, community):

@@ -154,7 +154,7 @@ def _result_table(notes: pa.Table, metrics: pa.Table, categories: pa.DictionaryA
         "brand_linkage": brand_points,
     }
     for name in NOTE_METRIC_COLUMNS:
-        columns[name] = extra[name] if name in extra else metrics.column(name)
+        columns[name] = extra[name] if name in extra else _stored_integers(metrics.column(name))
     for name in ("originality", "bonus_originality", "bonus_discussion"):
         columns[name] = scored[name]
     for name, column in scored.items():
@@ -163,6 +163,12 @@ def _result_table(notes: pa.Table, metrics: pa.Table, categories: pa.DictionaryA
     for name, labels in run_labels.items():
         columns[name] = _labelled(np.zeros(n, np.int8), labels)
     return pa.table({name: _nan_as_null(value) if isinstance(value, np.ndarray) else value for name, value in columns.items()})
+
+
+def _stored_integers(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Counts as the results store them, 64-bit: the window's sums are 32-bit while they fit
+    (`KeyedSums`), and every day's file has the same columns whatever size its counts were."""
+    return pc.cast(column, pa.int64()) if pa.types.is_integer(column.type) and column.type != pa.int64() else column
 
 
 def _nan_as_null(values: np.ndarray) -> pa.Array:

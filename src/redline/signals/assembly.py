@@ -27,22 +27,30 @@ from redline.signals.expressions import ACCOUNT_METRIC_INPUTS, NOTE_AMOUNTS, NOT
 class KeyedSums:
     """Additive per-note numbers by note key: dense (`keys` None: a column's position k holds
     key k's sum) or sparse (row i is a number of key `keys[i]`; a key's rows add up). Counts are
-    int64 (exact), NOTE_AMOUNTS float64; NULL is 0.
+    integers (exact), NOTE_AMOUNTS float64; NULL is 0.
 
     Sums are added with `np.add.at` into the dense columns: no temporaries the size of the
     concatenated parts or of the key space (on a million notes, a float `np.bincount` of the
     stacked parts, rounded back to integers, took four times as long and most of it was the
-    system handing out fresh memory)."""
+    system handing out fresh memory).
+
+    Counts are 32-bit while `bound` (the largest column total of what was added: no key's count
+    can exceed it) stays within NARROW_COUNTS, and become 64-bit before an addition could pass
+    it: a million notes' window counts, and the columns the note formulas read, are then half
+    the memory (the daily job's fresh pages are a page fault each)."""
 
     columns: dict[str, np.ndarray]
     keys: np.ndarray | None = None
+    bound: int = 0
 
     @classmethod
     def add_up(cls, parts: list[tuple[np.ndarray, pa.Table]], size: int, names: tuple[str, ...] = NOTE_COUNTS) -> "KeyedSums":
         """The dense sums of `parts` ((keys, table with the `names` columns) pairs), `size` keys
         long at least (longer when a key needs it)."""
         largest = max((int(keys.max()) for keys, _ in parts if len(keys)), default=-1)
-        sums = cls({name: np.zeros(max(size, largest + 1), _kind(name)) for name in names})
+        bound = _count_bound(parts, names)
+        counts = np.int32 if bound <= NARROW_COUNTS else np.int64
+        sums = cls({name: np.zeros(max(size, largest + 1), _kind(name, counts)) for name in names}, bound=bound)
         for keys, table in parts:
             for name, column in sums.columns.items():
                 np.add.at(column, keys, _filled(table.column(name), column.dtype))
@@ -52,11 +60,13 @@ class KeyedSums:
     def of_parts(cls, parts: list[tuple[np.ndarray, pa.Table]], names: tuple[str, ...] = NOTE_COUNTS) -> "KeyedSums":
         """The sparse sums of `parts` (their rows as they are, not added up yet)."""
         keys = np.concatenate([keys for keys, _ in parts]) if parts else np.empty(0, np.int64)
+        bound = _count_bound(parts, names)
+        counts = np.int32 if bound <= NARROW_COUNTS else np.int64
         columns = {}
         for name in names:
-            values = [_filled(table.column(name), _kind(name)) for _, table in parts]
-            columns[name] = np.concatenate(values) if values else np.empty(0, _kind(name))
-        return cls(columns, keys.astype(np.int64, copy=False))
+            values = [_filled(table.column(name), _kind(name, counts)) for _, table in parts]
+            columns[name] = np.concatenate(values) if values else np.empty(0, _kind(name, counts))
+        return cls(columns, keys.astype(np.int64, copy=False), bound)
 
     def __len__(self) -> int:
         """How many keys the dense columns hold (sparse: the largest key + 1)."""
@@ -70,8 +80,11 @@ class KeyedSums:
         size = max(len(self), len(other))
         if self.keys is not None or len(self) < size:
             self.columns, self.keys = self._dense_columns(size), None
+        self.bound += other.bound
+        if self.bound > NARROW_COUNTS:
+            self.columns = {name: column.astype(np.int64, copy=False) if column.dtype == np.int32 else column for name, column in self.columns.items()}
         for name, column in self.columns.items():
-            theirs = other.columns[name]
+            theirs = other.columns[name].astype(column.dtype, copy=False)  # (`np.add.at` casting as it adds is slow)
             if other.keys is None:
                 column[: len(theirs)] += theirs
             else:
@@ -109,8 +122,20 @@ class KeyedSums:
         return out
 
 
-def _kind(name: str) -> type:
-    return np.float64 if name in NOTE_AMOUNTS else np.int64
+# The largest count a key may reach for the dense sums to stay 32-bit: a quarter of int32's
+# range, as the note formulas add a few counts together (likes + saves + comments).
+NARROW_COUNTS = np.iinfo(np.int32).max // 4
+
+
+def _kind(name: str, counts: type = np.int64) -> type:
+    return np.float64 if name in NOTE_AMOUNTS else counts
+
+
+def _count_bound(parts: list[tuple[np.ndarray, pa.Table]], names: tuple[str, ...]) -> int:
+    """An upper bound of any key's sum of `parts` in any count column of `names`: the largest
+    column total (a key may have several rows in a part)."""
+    totals = (sum(pc.sum(table.column(name)).as_py() or 0 for _, table in parts) for name in names if name not in NOTE_AMOUNTS)
+    return max(totals, default=0)
 
 
 def _filled(column: pa.ChunkedArray, dtype) -> np.ndarray:
