@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 
 from redline.events.schema import EVENT_SCHEMA
@@ -106,6 +107,11 @@ def test_kept_day_counts_add_up_to_the_raw_window(lake, policy):
     _assert_same_counts(_counts(engine, lake, window, policy), _raw(engine, lake, window, policy))
     kept = sorted(counts_dir(lake).glob("day=*/*.parquet"))
     assert len(kept) == 20  # notes, accounts, follows, logins and reports of each day
+    # A day's note parts are kept without NULLs (a missing count is 0) and with 32-bit counts.
+    notes = pq.read_table(next(path for path in kept if path.name == "notes.parquet"))
+    assert sum(column.null_count for column in notes.columns) == 0
+    assert notes.schema.field("impressions").type == pa.int32() and notes.schema.field("bursts").type == pa.int32()
+    assert notes.schema.field("order_amount").type == pa.float64()
     written = {path: path.stat().st_mtime_ns for path in kept}
     # The next day's job counts only what changed: the kept days are read, not rewritten.
     _assert_same_counts(_counts(engine, lake, window, policy), _raw(engine, lake, window, policy))

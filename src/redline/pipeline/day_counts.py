@@ -48,7 +48,7 @@ import pyarrow.parquet as pq
 from redline.policy import Policy
 from redline.signals.assembly import KeyedSums
 from redline.signals.engines import Engine
-from redline.signals.expressions import NOTE_COUNTS, Window, day_parts, follow_actions, local_day, login_counts, report_actions
+from redline.signals.expressions import NOTE_AMOUNTS, NOTE_COUNTS, Window, day_parts, follow_actions, local_day, login_counts, report_actions
 from redline.store.lake import EventLake
 from redline.store.note_keys import NoteKeys
 from redline.store.parquet_files import write_parquet_atomically
@@ -253,7 +253,7 @@ def _digest(engine: Engine, lake: EventLake, days: list[LakeDay], wanted: dict[d
         users, login_days = _logins(engine, logins, chunk_days, policy)
         with ExitStack() as kept:
             notes, accounts = day_parts(_dated(engine, chunk), users, policy, keep=lambda table: kept.enter_context(engine.kept(table)), login_days=login_days)
-            notes, accounts = engine.execute(notes), engine.execute(accounts)
+            notes, accounts = _compact_counts(engine.execute(notes)), engine.execute(accounts)
         notes = notes.append_column("note_key", pa.array(keys.lookup(notes.column("note_id"))))
         keys.save()  # before any file that holds the keys
         for position, table in enumerate((notes, accounts)):
@@ -261,6 +261,21 @@ def _digest(engine: Engine, lake: EventLake, days: list[LakeDay], wanted: dict[d
                         lambda day: {METADATA_KEY: json.dumps(wanted[day]).encode(), KEYS_METADATA_KEY: keys.generation.encode()})
         digested.append((notes, accounts))
     return digested
+
+
+def _compact_counts(notes: pa.Table) -> pa.Table:
+    """A day's note parts as they are kept: a missing number as 0 (a count's NULL is 0 to every
+    sum), and each count 32-bit when it fits. Adding the kept days up then converts nothing
+    (`KeyedSums`), and the files are smaller."""
+    columns = {}
+    for name in notes.column_names:
+        column = notes.column(name)
+        if name in NOTE_COUNTS:
+            column = pc.fill_null(column, pa.scalar(0, column.type)) if column.null_count else column
+            if name not in NOTE_AMOUNTS and pa.types.is_integer(column.type) and (pc.max(column).as_py() or 0) <= np.iinfo(np.int32).max:
+                column = pc.cast(column, pa.int32())
+        columns[name] = column
+    return pa.table(columns)
 
 
 def _write_days(table: pa.Table, days: list[date], path: Callable[[date], Path], metadata: Callable[[date], dict]) -> None:
