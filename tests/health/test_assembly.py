@@ -84,3 +84,20 @@ def test_keys_in_order_read_the_sums_themselves_others_a_copy():
     assert shuffled["reads"].tolist() == [3, 1, 2] and not np.shares_memory(shuffled["reads"], sums.columns["reads"])
     beyond = sums.at(np.arange(5))  # keys newer than the sums read 0
     assert beyond["reads"].tolist() == [1, 2, 3, 0, 0]
+
+
+@pytest.mark.parametrize("accounts", [3, 50_000])  # a code table by (account, interest); past its size, a hash
+def test_interest_share_reads_the_first_listing_of_the_accounts_interest_in_the_category(accounts):
+    from redline.signals.assembly import interest_share
+
+    # Notes of accounts 0, 1, 2 and of an account not scored (-1); categories 美妆, 美食 and none.
+    category = pa.array(["美妆", "美食", "美妆", None, "美妆", "美食"]).dictionary_encode()
+    note_account = np.array([0, 0, 1, 0, -1, 2])
+    interests = pa.table({
+        "interest": ["美妆", "美妆", "美食", "母婴"],  # account 0 lists 美妆 twice: the first counts
+        "share": [0.7, 0.1, 0.2, 0.5],
+    })
+    interest_account = np.array([0, 0, 1, 2])
+    share, has_interests = interest_share(category, note_account, accounts, interests, interest_account)
+    assert share.to_pylist() == [0.7, None, None, None, None, None]
+    assert has_interests.tolist() == [1, 1, 1, 1, 0, 1]

@@ -5,10 +5,10 @@ What runs side by side (the machine it was tuned on has two cores): the engine d
 window's days that have no kept parts yet (usually only the new one) and, on a second connection,
 counts the window's reports and every account's fans (pipeline/signals.py: `lake_news`); the main
 thread meanwhile brings the note and account frames up to date, lines up what comes from the
-store, and adds up the kept days' parts by note key. Once the lake's side is in, the metrics are
-worked out and every note scored; then, while the note results are made and written, the
-accounts are scored from the notes' indicators, their headlines go to SQL and their details to
-their file. The frames' new deltas are saved in the background. All background work is waited
+store, adds up the kept days' parts by note key and reads the ledger's points in force. Once the
+lake's side is in, the metrics are worked out and every note scored; then, while the note
+results are made and written, the accounts are scored from the notes' indicators, their
+headlines go to SQL and their details to their file. The frames' new deltas are saved in the background. All background work is waited
 for before the job returns; an error in any of it is the run's error.
 """
 
@@ -126,14 +126,16 @@ def recompute(
         lap("load_store")
         kept = kept_sums(lake, plan.ready, keys)
         lap("kept_sums")
+        # The ledger's points are the store's too (the accounts scored are the store's): read
+        # while the engine finishes the lake's side.
+        at = datetime.fromtimestamp(window.end, timezone.utc)
+        brand_ids = {b for b in pc.unique(inputs["notes"].column("brand_account_id")).to_pylist() if b}
+        deductions = deductions_for(database, set(store.accounts.column("account_id").to_pylist()) | brand_ids, at, policy)
+        lap("deductions")
         side = lake_ready.result().plus(kept)
         lap("lake_wait")
         signals = compute_signals(runner, side, store, keys, window, policy)
         lap("signals")
-        at = datetime.fromtimestamp(window.end, timezone.utc)
-        brand_ids = {b for b in pc.unique(inputs["notes"].column("brand_account_id")).to_pylist() if b}
-        deductions = deductions_for(database, set(signals.accounts.column("account_id").to_pylist()) | brand_ids, at, policy)
-        lap("deductions")
         scores = score_day(signals, runner.name, window, policy, deductions, started)
         lap("score")
 

