@@ -8,8 +8,9 @@ thread meanwhile brings the note and account frames up to date, lines up what co
 store, adds up the kept days' parts by note key and reads the ledger's points in force. Once the
 lake's side is in, the metrics are worked out and every note scored; then, while the note
 results are made and written, the accounts are scored from the notes' indicators, their
-headlines go to SQL and their details to their file. The frames' new deltas are saved in the background. All background work is waited
-for before the job returns; an error in any of it is the run's error.
+headlines go to SQL and their details to their file. The frames' new deltas are saved in the
+background. All background work is waited for before the job returns; an error in any of it is
+the run's error.
 """
 
 from __future__ import annotations
