@@ -101,3 +101,18 @@ def test_interest_share_reads_the_first_listing_of_the_accounts_interest_in_the_
     share, has_interests = interest_share(category, note_account, accounts, interests, interest_account)
     assert share.to_pylist() == [0.7, None, None, None, None, None]
     assert has_interests.tolist() == [1, 1, 1, 1, 0, 1]
+
+
+def test_first_rows_by_table_and_by_hash_agree_with_positions():
+    """The first row holding each asked code: the same from the table of every code as from a
+    hash (codes repeated, codes never asked, -1 for none asked)."""
+    from redline.signals.assembly import _first_rows
+
+    rng = np.random.default_rng(7)
+    codes = rng.integers(0, 5_000, 2_000)
+    asked = np.where(rng.random(10_000) < 0.2, -1, rng.integers(0, 5_000, 10_000))
+    expected = positions(pa.array(asked), pa.array(codes))
+    assert np.array_equal(_first_rows(asked, codes, 5_000), expected)  # as a table
+    assert np.array_equal(_first_rows(asked, codes, 10**9), expected)  # too wide for one: hashed
+    assert _first_rows(np.array([-1, 3, 5, 4]), np.array([5, 3, 3, 5]), 6).tolist() == [-1, 1, 0, -1]
+    assert _first_rows(np.array([2, -1]), np.empty(0, np.int64), 4).tolist() == [-1, -1]
